@@ -37,6 +37,7 @@ typedef void (*hx_connection_handler_pt)(hx_connection_t *c);
 #define HX_ABORT      -6
 
 
+#include "hx_version.h"
 #include "hx_string.h"
 #include "hx_parse.h"
 #include "hx_queue.h"
@@ -58,6 +59,7 @@ typedef void (*hx_connection_handler_pt)(hx_connection_t *c);
 #include "hx_conf_file.h"
 #include "hx_module.h"
 #include "hx_cycle.h"
+#include "hx_process_cycle.h"
 
 
 #define LF     (uint8_t) '\n'

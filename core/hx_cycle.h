@@ -37,9 +37,7 @@ struct hx_cycle_s {
     hx_array_t               listening;      /* hx_listening_t */
     hx_array_t               paths;          /* hx_path_t * */
 
-    hx_array_t               config_dump;    /* hx_conf_dump_t */
-    hx_rbtree_t              config_dump_rbtree;
-    hx_rbtree_node_t         config_dump_sentinel;
+    hx_array_t               config_dump;    /* hx_conf_dump_t, for -T */
 
     hx_list_t                open_files;     /* hx_open_file_t */
     hx_list_t                shared_memory;  /* hx_shm_zone_t */

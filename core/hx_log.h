@@ -99,6 +99,9 @@ hx_log_t *hx_log_init(uint8_t *prefix, uint8_t *error_log);
 /* "hanx: [emerg] ..." on stderr, for messages before any log exists */
 void hx_log_stderr(hx_err_t err, const char *fmt, ...);
 
+/* formatted output with no prefix: -V, -T and the like */
+void hx_fd_printf(hx_fd_t fd, const char *fmt, ...);
+
 /* "message (13: Permission denied)" suffix */
 uint8_t *hx_log_errno(uint8_t *buf, uint8_t *last, hx_err_t err);
 
