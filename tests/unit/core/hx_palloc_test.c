@@ -41,6 +41,9 @@ static hx_log_t  test_log;
 static void
 setup(void)
 {
+    /* the real logger stamps lines from the time cache */
+    hx_time_init();
+
     hx_memzero(&test_log, sizeof(hx_log_t));
     test_log.log_level = HX_LOG_NOTICE;
     test_log.writer = capture;
