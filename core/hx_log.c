@@ -114,8 +114,13 @@ hx_log_error_core(hx_uint_t level, hx_log_t *log, hx_err_t err,
 
     last = errstr + HX_MAX_ERROR_STR;
 
-    p = hx_cpymem(errstr, hx_cached_err_log_time.data,
-                  hx_cached_err_log_time.len);
+    /* the clock may not be set yet this early in a test or at start */
+    p = errstr;
+
+    if (hx_cached_err_log_time.data) {
+        p = hx_cpymem(p, hx_cached_err_log_time.data,
+                      hx_cached_err_log_time.len);
+    }
 
     p = hx_slprintf(p, last, " [%V] ", &hx_log_levels[level]);
 
