@@ -111,9 +111,11 @@ hx_inet6_addr(uint8_t *p, size_t len, uint8_t *addr)
 
         if (i < len && p[i] == '.') {
             /* the embedded IPv4 address ends the text */
-            if (n > 6 || hx_inet_parse4(start, p + len - start, &in4)
-                         != HX_OK)
-            {
+            if (n > 6) {
+                return HX_ERROR;
+            }
+
+            if (hx_inet_parse4(start, p + len - start, &in4) != HX_OK) {
                 return HX_ERROR;
             }
 
