@@ -87,7 +87,7 @@ def test_signal_the_test_sent_is_not_a_problem(bare):
 
 def test_sanitizer_report_is_split_off():
     text = ("hanx: configuration file x test failed\n"
-            "\n=================================================================\n"
+            "\n" + "=" * 65 + "\n"
             "==123==ERROR: LeakSanitizer: detected memory leaks\n"
             "SUMMARY: AddressSanitizer: 1024 byte(s) leaked\n")
 

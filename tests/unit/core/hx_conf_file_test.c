@@ -1568,7 +1568,8 @@ Test(hx_conf_file, param_errors_say_command_line)
 {
     cr_assert_eq(parse_param("w a; foo b;"), HX_CONF_ERROR);
     cr_assert_eq(nlines, 1);
-    cr_assert_str_eq(lines[0].text, "unknown directive \"foo\" in command line");
+    cr_assert_str_eq(lines[0].text,
+                     "unknown directive \"foo\" in command line");
 }
 
 

@@ -416,8 +416,9 @@ Test(hx_log, file_target_gets_one_line_per_message)
 
     slurp(path, buf, sizeof(buf));
 
-    assert_matches(buf, "^[0-9/]{10} [0-9:]{8} \\[notice\\] [0-9]+#0: first\n"
-                        "[0-9/]{10} [0-9:]{8} \\[error\\] [0-9]+#0: second\n$");
+    assert_matches(buf,
+                   "^[0-9/]{10} [0-9:]{8} \\[notice\\] [0-9]+#0: first\n"
+                   "[0-9/]{10} [0-9:]{8} \\[error\\] [0-9]+#0: second\n$");
 }
 
 
