@@ -216,28 +216,37 @@ hxt_tick_handler(hx_event_t *ev)
 
 
 /*
- * Runs the loop until *done is set or n iterations have passed; a timer
- * keeps each iteration's sleep under 50 ms.  Returns the iterations used.
+ * One loop iteration that sleeps at most 50 ms: a loop with nothing to
+ * wait for would otherwise block in epoll_wait() for ever.
  */
-HX_UNUSED static hx_uint_t
-hxt_run_until(volatile hx_uint_t *done, hx_uint_t n)
+HX_UNUSED static void
+hxt_iterate(void)
 {
-    hx_uint_t          i;
     static hx_event_t  tick;
 
     tick.log = &hxt_log;
     tick.handler = hxt_tick_handler;
 
-    for (i = 0; i < n && !*done; i++) {
-        if (!tick.timer_set) {
-            hx_add_timer(&tick, 50);
-        }
-
-        hx_process_events_and_timers(&hxt_cycle);
+    if (!tick.timer_set) {
+        hx_add_timer(&tick, 50);
     }
+
+    hx_process_events_and_timers(&hxt_cycle);
 
     if (tick.timer_set) {
         hx_del_timer(&tick);
+    }
+}
+
+
+/* iterates until *done is set or n iterations passed; returns those used */
+HX_UNUSED static hx_uint_t
+hxt_run_until(volatile hx_uint_t *done, hx_uint_t n)
+{
+    hx_uint_t  i;
+
+    for (i = 0; i < n && !*done; i++) {
+        hxt_iterate();
     }
 
     return i;
