@@ -36,7 +36,6 @@ static void *hx_event_core_create_conf(hx_cycle_t *cycle);
 static char *hx_event_core_init_conf(hx_cycle_t *cycle, void *conf);
 
 static hx_int_t hx_event_module_init(hx_cycle_t *cycle);
-static hx_int_t hx_event_core_process_init(hx_cycle_t *cycle);
 static hx_int_t hx_event_init_listening(hx_cycle_t *cycle,
     hx_listening_t *ls, hx_core_conf_t *ccf);
 
@@ -159,7 +158,7 @@ hx_module_t  hx_event_core_module = {
     HX_EVENT_MODULE,
     hx_event_module_init,                /* init module */
     NULL,                                /* init master */
-    hx_event_core_process_init,          /* init process */
+    hx_event_process_init,               /* init process */
     NULL,                                /* exit process */
     NULL                                 /* exit master */
 };
@@ -581,13 +580,6 @@ hx_event_module_init(hx_cycle_t *cycle)
     hx_connection_counter = counter;
 
     return HX_OK;
-}
-
-
-static hx_int_t
-hx_event_core_process_init(hx_cycle_t *cycle)
-{
-    return hx_event_process_init(cycle);
 }
 
 

@@ -378,6 +378,8 @@ hx_event_accept_resume(hx_event_t *ev)
 {
     hx_cycle_t  *cycle;
 
+    (void) ev;
+
     cycle = (hx_cycle_t *) hx_cycle;
 
     if (!hx_event_accept_paused || cycle->free_connection_n == 0) {

@@ -196,7 +196,7 @@ hx_event_connect_set_options(hx_peer_connection_t *pc, hx_fd_t s)
 }
 
 
-/* proxy_bind: a local address, transparent when the peer must see the client's */
+/* proxy_bind: a local address (transparent: the client's own address) */
 static hx_int_t
 hx_event_connect_bind(hx_peer_connection_t *pc, hx_fd_t s)
 {

@@ -335,7 +335,7 @@ hx_open_listening_sockets(hx_cycle_t *cycle)
                 continue;
             }
 
-            if (ls[i].add_reuseport) {
+            if (ls[i].add_reuseport && ls[i].fd != -1) {
                 int  reuseport = 1;
 
                 /*
@@ -531,6 +531,12 @@ hx_open_listening_socket(hx_cycle_t *cycle, hx_listening_t *ls)
 
     ls->fd = s;
     ls->open = 1;
+
+    /* "listen ... deferred" on a fresh socket: configure sets it */
+
+    if (ls->deferred_accept) {
+        ls->add_deferred = 1;
+    }
 
     return HX_OK;
 

@@ -210,6 +210,7 @@ Test(event_accept, multi_accept_drains_the_backlog_in_one_pass)
 Test(event_accept, exhausted_slots_pause_accepting_until_one_frees)
 {
     int        s[4];
+    time_t     first;
     hx_uint_t  i;
 
     /* one slot for the listener, two for clients */
@@ -221,7 +222,13 @@ Test(event_accept, exhausted_slots_pause_accepting_until_one_frees)
         s[i] = hxt_connect(port);
     }
 
-    for (i = 0; i < 10; i++) {
+    accept_until(2, 20);
+
+    first = hx_time();
+
+    /* paused: further iterations neither accept nor log */
+
+    for (i = 0; i < 3; i++) {
         hxt_iterate();
     }
 
@@ -250,8 +257,8 @@ Test(event_accept, exhausted_slots_pause_accepting_until_one_frees)
     accept_until(4, 20);
 
     cr_assert_eq(naccepted, 4);
-    cr_assert_eq(hxt_logged_count("[alert]"), 1,
-                 "at most one alert a second");
+    cr_assert_leq(hxt_logged_count("[alert]"), 1 + (hx_time() - first),
+                  "at most one alert a second");
 
     close_accepted(2);
     close_accepted(3);
@@ -324,6 +331,8 @@ Test(event_accept, deferred_accept_marks_the_connection_readable)
 }
 
 
+#if (HX_DEBUG)
+
 Test(event_accept, debug_connection_raises_the_level_for_matching_clients)
 {
     int         s1, s2;
@@ -358,6 +367,8 @@ Test(event_accept, debug_connection_raises_the_level_for_matching_clients)
     close(s1);
     close(s2);
 }
+
+#endif
 
 
 Test(event_accept, disable_and_enable_toggle_every_listener)

@@ -193,7 +193,14 @@ Test(event, directives_are_read)
     cr_assert_eq(ecf->multi_accept, 1);
     cr_assert_eq(ecf->accept_mutex, 1, "accepted (and never used)");
     cr_assert_eq(ecf->accept_mutex_delay, 100);
+
+#if (HX_DEBUG)
     cr_assert_eq(ecf->debug_connection.nelts, 3);
+#else
+    cr_assert_not_null(strstr(logged, "\"debug_connection\" is ignored, "
+                                      "you need to rebuild hanx using "
+                                      "--with-debug option"));
+#endif
     cr_assert_null(strstr(logged, "accept_mutex"),
                    "accept_mutex is silently accepted");
 }

@@ -140,6 +140,23 @@ Test(listening, options_are_applied_by_configure)
 }
 
 
+Test(listening, deferred_wish_on_a_fresh_socket_is_applied)
+{
+    hx_conf_t         cf;
+    hx_listening_t   *ls;
+
+    ls = hxt_listen_loopback(&cf);
+    ls->deferred_accept = 1;
+
+    cr_assert_eq(hx_open_listening_sockets(&hxt_cycle), HX_OK);
+    hx_configure_listening_sockets(&hxt_cycle);
+
+    cr_assert_neq(sockopt(ls->fd, IPPROTO_TCP, TCP_DEFER_ACCEPT), 0);
+
+    hx_close_listening_sockets(&hxt_cycle);
+}
+
+
 Test(listening, reuseport_sets_so_reuseport)
 {
     hx_conf_t         cf;
