@@ -172,6 +172,12 @@ hx_init_cycle(hx_cycle_t *old_cycle)
         return NULL;
     }
 
+    if (hx_process == HX_PROCESS_SIGNALLER) {
+        /* "-s" needs only the pid file path: open nothing, touch nothing */
+        hx_destroy_pool(conf.temp_pool);
+        return cycle;
+    }
+
     /* from here on, resources exist outside the pool: unwind on failure */
 
     if (hx_cycle_open_files(cycle) != HX_OK) {

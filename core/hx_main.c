@@ -83,6 +83,11 @@ main(int argc, char *const *argv)
         return 1;
     }
 
+    if (hx_signal) {
+        /* a signaller reads the pid file path and must bind nothing */
+        hx_process = HX_PROCESS_SIGNALLER;
+    }
+
     cycle = hx_init_cycle(&init_cycle);
 
     if (cycle == NULL) {
