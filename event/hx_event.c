@@ -38,6 +38,7 @@ static char *hx_event_core_init_conf(hx_cycle_t *cycle, void *conf);
 static hx_int_t hx_event_module_init(hx_cycle_t *cycle);
 static hx_int_t hx_event_init_listening(hx_cycle_t *cycle,
     hx_listening_t *ls, hx_core_conf_t *ccf);
+static void hx_event_release_listening(hx_cycle_t *old);
 
 
 hx_uint_t             hx_event_max_module;
@@ -587,6 +588,7 @@ hx_int_t
 hx_event_process_init(hx_cycle_t *cycle)
 {
     hx_uint_t            i;
+    hx_cycle_t          *old;
     hx_listening_t      *ls;
     hx_core_conf_t      *ccf;
     hx_event_conf_t     *ecf;
@@ -594,31 +596,44 @@ hx_event_process_init(hx_cycle_t *cycle)
     ccf = (hx_core_conf_t *) hx_get_conf(cycle->conf_ctx, hx_core_module);
     ecf = hx_event_get_conf(cycle->conf_ctx, hx_event_core_module);
 
-    hx_use_accept_mutex = 0;
-    hx_use_exclusive_accept = 0;
-    hx_accept_disabled = 0;
-    hx_event_accept_paused = 0;
+    old = hx_event_adopt_loop(cycle);
 
-    hx_event_posted_init();
+    if (old) {
+        if (old != cycle) {
+            hx_event_release_listening(old);
+        }
 
-    if (hx_event_timer_init(cycle->log) != HX_OK) {
-        return HX_ERROR;
-    }
+    } else {
+        hx_use_accept_mutex = 0;
+        hx_use_exclusive_accept = 0;
+        hx_accept_disabled = 0;
+        hx_event_accept_paused = 0;
 
-    /* the master's pool, if any, is not ours: size it from the conf */
+        /* what a forked worker inherited is the master's */
 
-    cycle->connection_n = ecf->connections;
+        hx_event_posted_init();
 
-    if (hx_event_init_backend(cycle) != HX_OK) {
-        return HX_ERROR;
-    }
+        if (hx_event_timer_init(cycle->log) != HX_OK) {
+            return HX_ERROR;
+        }
 
-    if (hx_event_alloc_connections(cycle, cycle->connection_n) != HX_OK) {
-        return HX_ERROR;
+        if (hx_event_init_backend(cycle) != HX_OK) {
+            return HX_ERROR;
+        }
+
+        if (hx_event_alloc_connections(cycle, ecf->connections) != HX_OK) {
+            return HX_ERROR;
+        }
+
+        hx_event_own_loop(cycle);
     }
 
     ls = cycle->listening.elts;
     for (i = 0; i < cycle->listening.nelts; i++) {
+        if (ls[i].connection) {
+            continue;
+        }
+
         if (hx_event_init_listening(cycle, &ls[i], ccf) != HX_OK) {
             return HX_ERROR;
         }
@@ -628,13 +643,61 @@ hx_event_process_init(hx_cycle_t *cycle)
 }
 
 
+/*
+ * Frees the slots the listening sockets of a replaced cycle held.  A
+ * socket the new cycle kept is still open and must leave epoll
+ * explicitly; one it closed has left already, and its number may belong
+ * to another descriptor by now.
+ */
+static void
+hx_event_release_listening(hx_cycle_t *old)
+{
+    hx_uint_t          i;
+    hx_listening_t    *ls;
+    hx_connection_t   *c;
+
+    ls = old->listening.elts;
+    for (i = 0; i < old->listening.nelts; i++) {
+
+        c = ls[i].connection;
+
+        if (c == NULL) {
+            continue;
+        }
+
+        if (c->read->timer_set) {
+            hx_del_timer(c->read);
+        }
+
+        if (c->read->posted) {
+            hx_delete_posted_event(c->read);
+        }
+
+        if (c->read->active) {
+            if (ls[i].remain && c->fd != -1) {
+                (void) hx_del_event(c->read, HX_READ_EVENT, 0);
+            }
+
+            c->read->active = 0;
+        }
+
+        c->read->closed = 1;
+        c->fd = -1;
+
+        hx_free_connection(c);
+
+        ls[i].connection = NULL;
+    }
+}
+
+
 /* takes a slot for one listening socket and arms its accept event */
 static hx_int_t
 hx_event_init_listening(hx_cycle_t *cycle, hx_listening_t *ls,
     hx_core_conf_t *ccf)
 {
     hx_event_t        *rev;
-    hx_connection_t   *c, *old;
+    hx_connection_t   *c;
 
     if (ls->fd == -1) {
         return HX_OK;
@@ -675,24 +738,6 @@ hx_event_init_listening(hx_cycle_t *cycle, hx_listening_t *ls,
     rev->accept = 1;
     rev->deferred_accept = ls->deferred_accept;
     rev->handler = hx_event_accept;
-
-    if (cycle->old_cycle && ls->previous && ls->previous->connection) {
-
-        /*
-         * a reload without a master process: the socket is registered
-         * with the old cycle's slot, which is about to go away
-         */
-
-        old = ls->previous->connection;
-
-        if (old->read->active
-            && hx_del_event(old->read, HX_READ_EVENT, 0) == HX_ERROR)
-        {
-            return HX_ERROR;
-        }
-
-        old->fd = -1;
-    }
 
     if (ls->type != SOCK_STREAM) {
 

@@ -230,11 +230,27 @@ hx_int_t hx_send_lowat(hx_connection_t *c, size_t lowat);
  * Worker setup, the event core module's init_process: the backend, the
  * connection pool (worker_connections slots), and a read event on every
  * listening socket of the cycle.  HX_OK or HX_ERROR (logged).
+ *
+ * Called again in the same process for a new cycle (a reload with
+ * master_process off), it keeps the running loop, its timers and its
+ * connections: the pool moves to the new cycle (its size stays until a
+ * restart), the old cycle's listening slots are released and the new
+ * cycle's sockets armed.
  */
 hx_int_t hx_event_process_init(hx_cycle_t *cycle);
 
 /* closes the backend and frees the pool hx_event_process_init made */
 void hx_event_process_done(hx_cycle_t *cycle);
+
+/*
+ * Whether this process already runs a loop (built by
+ * hx_event_process_init() or hx_event_master_init() in this very process,
+ * not inherited through fork): then its pool moves to cycle if it lived
+ * in another one, and the cycle that held it is returned.  NULL means the
+ * loop is to be built.  hx_event_own_loop() records the builder.
+ */
+hx_cycle_t *hx_event_adopt_loop(hx_cycle_t *cycle);
+void hx_event_own_loop(hx_cycle_t *cycle);
 
 /* starts the backend "use" names (epoll); HX_OK or HX_ERROR, logged */
 hx_int_t hx_event_init_backend(hx_cycle_t *cycle);

@@ -16,7 +16,9 @@
 #include <hx_event.h>
 
 
-static hx_cycle_t       *hx_event_master_cycle;
+/* the process whose loop is set up, and the cycle holding its pool */
+static pid_t             hx_event_loop_pid;
+static hx_cycle_t       *hx_event_loop_cycle;
 
 
 void
@@ -235,35 +237,57 @@ hx_event_process_done(hx_cycle_t *cycle)
     cycle->free_connections = NULL;
     cycle->free_connection_n = 0;
 
-    if (hx_event_master_cycle == cycle) {
-        hx_event_master_cycle = NULL;
+    hx_event_loop_cycle = NULL;
+    hx_event_loop_pid = 0;
+}
+
+
+/*
+ * The loop of this process belongs to "cycle" from now on: a later
+ * hx_event_adopt_loop() in the same process moves it, one in a forked
+ * child (another pid) declines so the child builds its own.
+ */
+void
+hx_event_own_loop(hx_cycle_t *cycle)
+{
+    hx_event_loop_pid = getpid();
+    hx_event_loop_cycle = cycle;
+}
+
+
+hx_cycle_t *
+hx_event_adopt_loop(hx_cycle_t *cycle)
+{
+    hx_cycle_t  *old;
+
+    old = hx_event_loop_cycle;
+
+    if (old == NULL || hx_event_loop_pid != getpid()) {
+        return NULL;
     }
+
+    if (old != cycle) {
+
+        /* a reload: the pool and its registrations move over */
+
+        cycle->connections = old->connections;
+        cycle->read_events = old->read_events;
+        cycle->write_events = old->write_events;
+        cycle->connection_n = old->connection_n;
+        cycle->free_connections = old->free_connections;
+        cycle->free_connection_n = old->free_connection_n;
+
+        hx_event_loop_cycle = cycle;
+    }
+
+    return old;
 }
 
 
 hx_int_t
 hx_event_master_init(hx_cycle_t *cycle)
 {
-    hx_cycle_t  *old;
-
-    old = hx_event_master_cycle;
-
-    if (old) {
-
-        if (old != cycle) {
-
-            /* a reload: the pool and its registrations move over */
-
-            cycle->connections = old->connections;
-            cycle->read_events = old->read_events;
-            cycle->write_events = old->write_events;
-            cycle->connection_n = old->connection_n;
-            cycle->free_connections = old->free_connections;
-            cycle->free_connection_n = old->free_connection_n;
-
-            hx_event_master_cycle = cycle;
-        }
-
+    if (hx_event_adopt_loop(cycle)) {
         return HX_OK;
     }
 
@@ -283,7 +307,7 @@ hx_event_master_init(hx_cycle_t *cycle)
         return HX_ERROR;
     }
 
-    hx_event_master_cycle = cycle;
+    hx_event_own_loop(cycle);
 
     return HX_OK;
 }

@@ -344,3 +344,103 @@ Test(event_loop, a_forked_worker_starts_its_own_loop)
     close(p[0]);
     close(p[1]);
 }
+
+
+static hx_uint_t  accepted_on_new;
+
+
+static void
+on_accept_new(hx_connection_t *c)
+{
+    accepted_on_new++;
+    done = 1;
+
+    hx_close_connection(c);
+    hx_destroy_pool(c->pool);
+}
+
+
+Test(event_loop, a_reload_without_master_keeps_the_running_loop)
+{
+    int                s[2], client;
+    hx_conf_t          cf;
+    hx_event_t         t;
+    hx_cycle_t         next;
+    hx_listening_t    *kept, *gone, *nls;
+    hx_connection_t   *c;
+
+    /* the first configuration: two listeners, a connection, a timer */
+
+    hxt_cycle_init(8);
+
+    kept = hxt_listen_loopback(&cf);
+    gone = hxt_listen_loopback(&cf);
+    cr_assert_eq(hx_open_listening_sockets(&hxt_cycle), HX_OK);
+    cr_assert_eq(hx_event_process_init(&hxt_cycle), HX_OK);
+    cr_assert_eq(hxt_cycle.free_connection_n, 6);
+
+    hxt_socketpair(s);
+    c = hx_get_connection(s[0], &hxt_log);
+    c->read->log = &hxt_log;
+    c->read->handler = on_read;
+
+    hx_memzero(&t, sizeof(hx_event_t));
+    t.log = &hxt_log;
+    t.handler = on_timer;
+    hx_add_timer(&t, 100000);
+
+    /*
+     * the reloaded configuration keeps the first address and drops the
+     * second, as hx_init_cycle() leaves them: the kept socket is marked
+     * remain, the dropped one is closed
+     */
+
+    next = hxt_cycle;
+    next.connections = NULL;
+    next.free_connections = NULL;
+    next.free_connection_n = 0;
+    next.old_cycle = &hxt_cycle;
+
+    cr_assert_eq(hx_array_init(&next.listening, hxt_cycle.pool, 2,
+                               sizeof(hx_listening_t)), HX_OK);
+
+    nls = hx_array_push(&next.listening);
+    *nls = *kept;
+    nls->connection = NULL;
+    nls->previous = kept;
+    nls->handler = on_accept_new;
+    kept->remain = 1;
+
+    close(gone->fd);
+    gone->fd = -1;
+
+    hx_cycle = &next;
+
+    cr_assert_eq(hx_event_process_init(&next), HX_OK);
+
+    cr_assert_eq(next.connections, hxt_cycle.connections, "the pool moved");
+    cr_assert_eq(next.free_connection_n, 8 - 1 - 1,
+                 "old listeners' slots came back, the kept one has one");
+    cr_assert_not_null(nls->connection);
+    cr_assert(nls->connection->read->active);
+    cr_assert(t.timer_set, "running timers survive");
+    cr_assert_eq(hx_event_find_timer() > 90000, 1);
+    cr_assert_eq(c->fd, s[0], "open connections survive");
+    cr_assert_eq(hxt_alerts, 0, "%s", hxt_logged);
+
+    /* the kept socket accepts through its new slot and new handler */
+
+    client = hxt_connect(hxt_bound_port(nls));
+
+    done = 0;
+    accepted_on_new = 0;
+    hxt_run_until(&done, 20);
+
+    cr_assert_eq(accepted_on_new, 1);
+    cr_assert_eq(hxt_alerts, 0, "%s", hxt_logged);
+
+    hx_del_timer(&t);
+    hx_close_connection(c);
+    close(s[1]);
+    close(client);
+}
