@@ -74,8 +74,10 @@ hx_stream_init_connection(hx_connection_t *c)
 
     len = hx_sock_ntop(c->sockaddr, c->socklen, text, HX_SOCKADDR_STRLEN, 1);
 
-    hx_log_error(HX_LOG_INFO, c->log, 0, "*%uL %sclient %*s connected to %V",
-                 c->number, c->type == SOCK_DGRAM ? "udp " : "",
+    /* the accepting code has already put "*N" into the log */
+
+    hx_log_error(HX_LOG_INFO, c->log, 0, "%sclient %*s connected to %V",
+                 c->type == SOCK_DGRAM ? "udp " : "",
                  len, text, &c->listening->addr_text);
 
     c->log->connection = (hx_uint_t) c->number;
