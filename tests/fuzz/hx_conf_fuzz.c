@@ -6,9 +6,10 @@
  * hanx reads hanx.conf, and once as -g directives, from memory.  The file
  * is a memfd reached through /proc/self/fd, so nothing touches the disk
  * and hx_conf_parse() opens it by name exactly as it opens a real file.
- * The module list has hanx's own core and errlog modules (real handlers:
- * user, worker_processes, error_log, ...) and a fuzz module whose table
- * has a block with its own context and one directive per setter kind.
+ * The module list has hanx's own core, errlog and event modules (real
+ * handlers: user, worker_processes, error_log, events {}, ...) and a fuzz
+ * module whose table has a block with its own context and one directive
+ * per setter kind.
  * "include" is the fuzz module's: it passes relative names without ".."
  * to hx_conf_include() inside a small sandbox directory built at start,
  * so the fuzzer can reach globs, nested files and errors in included
@@ -23,6 +24,7 @@
 
 #include <hx_config.h>
 #include <hx_core.h>
+#include <hx_event.h>
 
 #include <sys/mman.h>
 
@@ -179,11 +181,14 @@ static hx_module_t  fuzz_module = {
 static hx_module_t  *fuzz_modules[] = {
     &hx_core_module,
     &hx_errlog_module,
+    &hx_events_module,
+    &hx_event_core_module,
+    &hx_epoll_module,
     &fuzz_module,
     NULL
 };
 
-#define FUZZ_NMODULES  3
+#define FUZZ_NMODULES  6
 
 
 static hx_log_t   fuzz_log;
@@ -233,7 +238,8 @@ fuzz_cleanup(void)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    char  dir[128];
+    char       dir[128];
+    hx_uint_t  i;
 
     (void) argc;
     (void) argv;
@@ -242,9 +248,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     hx_use_stderr = 0;
 
     /* our own list: give its modules their indexes in it */
-    hx_core_module.index = 0;
-    hx_errlog_module.index = 1;
-    fuzz_module.index = 2;
+    for (i = 0; fuzz_modules[i]; i++) {
+        fuzz_modules[i]->index = i;
+    }
 
     fuzz_log.log_level = HX_LOG_DEBUG;
     fuzz_log.writer = fuzz_writer;
@@ -385,11 +391,11 @@ fuzz_setup(hx_cycle_t *cycle, hx_conf_t *cf, void **ctx)
 
     core = hx_core_module.ctx;
 
-    ctx[0] = core->create_conf(cycle);
-    ctx[1] = NULL;
+    hx_memzero(ctx, FUZZ_NMODULES * sizeof(void *));
+    ctx[hx_core_module.index] = core->create_conf(cycle);
 
     fc = hx_pcalloc(pool, sizeof(fuzz_conf_t));
-    if (ctx[0] == NULL || fc == NULL) {
+    if (ctx[hx_core_module.index] == NULL || fc == NULL) {
         return HX_ERROR;
     }
 
@@ -403,7 +409,7 @@ fuzz_setup(hx_cycle_t *cycle, hx_conf_t *cf, void **ctx)
     fc->kv = HX_CONF_UNSET_PTR;
     fc->level = HX_CONF_UNSET_UINT;
 
-    ctx[2] = fc;
+    ctx[fuzz_module.index] = fc;
 
     hx_memzero(cf, sizeof(hx_conf_t));
 
