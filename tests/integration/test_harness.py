@@ -85,6 +85,43 @@ def test_signal_the_test_sent_is_not_a_problem(bare):
     assert bare.problems() == []
 
 
+def test_alert_for_a_worker_the_test_killed_is_not_a_problem(bare):
+    bare.write_file("logs/error.log",
+                    "2026/01/01 00:00:00 [alert] 1#0: worker process 4242 "
+                    "exited on signal 9\n")
+    bare.sent_signals.append((4242, signal.SIGKILL))
+
+    assert bare.problems() == []
+
+
+def test_signal_relayed_by_the_master_is_not_a_problem(bare):
+    class Master:
+        pid = 100
+        returncode = 0
+
+    bare.process = Master()
+    bare.sent_signals.append((100, signal.SIGTERM))
+    bare.write_file("logs/error.log",
+                    "2026/01/01 00:00:00 [notice] 100#0: worker process 4242 "
+                    "exited on signal 15\n"
+                    "2026/01/01 00:00:00 [notice] 100#0: worker process 4243 "
+                    "exited on signal 6\n")
+
+    found = bare.problems()
+
+    assert len(found) == 1 and "signal 6" in found[0], found
+
+
+def test_master_killed_by_a_signal_is_a_problem(bare):
+    class Master:
+        pid = 100
+        returncode = -11
+
+    bare.process = Master()
+
+    assert any("master died from signal 11" in p for p in bare.problems())
+
+
 def test_sanitizer_report_is_split_off():
     text = ("hanx: configuration file x test failed\n"
             "\n" + "=" * 65 + "\n"
@@ -172,6 +209,18 @@ def test_start_talk_and_stop(hanx):
 
     assert hanx.stop() == 0
     assert hanx.port() not in listening_ports()
+
+
+def test_killing_a_worker_is_allowed_when_the_test_does_it(hanx):
+    hanx.require("stream")
+    hanx.write_config(STREAM_RETURN)
+    hanx.start()
+
+    worker = hanx.worker_pids()[0]
+    hanx.send_signal(signal.SIGKILL, worker)
+
+    hanx.wait_for_log(r"process %d exited on signal 9" % worker)
+    assert hanx.alive()
 
 
 def test_start_fails_cleanly_on_a_broken_file(hanx):
