@@ -219,8 +219,8 @@ void hx_process_events_and_timers(hx_cycle_t *cycle);
 /*
  * Makes sure rev (wev) is registered so that the handler runs when the
  * socket becomes readable (writable).  Call after a handler got HX_AGAIN;
- * it is a no-op when the event is already armed.  lowat sets SO_SNDLOWAT.
- * HX_OK or HX_ERROR.
+ * it is a no-op when the event is already armed.  lowat is remembered
+ * only: Linux has no settable SO_SNDLOWAT.  HX_OK or HX_ERROR.
  */
 hx_int_t hx_handle_read_event(hx_event_t *rev, hx_uint_t flags);
 hx_int_t hx_handle_write_event(hx_event_t *wev, size_t lowat);
@@ -268,7 +268,9 @@ hx_int_t hx_event_alloc_connections(hx_cycle_t *cycle, hx_uint_t n);
  * allocated outside any cycle; it arms no listening socket.  Call it when
  * the master's loop starts, and again with the new cycle right after a
  * reload has switched hx_cycle (before the old cycle is freed): the pool
- * and every registered descriptor move to the new cycle untouched.
+ * and every registered descriptor move to the new cycle untouched.  With
+ * master_process off, where init_process already built the loop, it
+ * joins that loop instead of building another.
  *
  * After fork a worker calls hx_event_process_init(), which replaces the
  * inherited epoll instance, timers, posted queues and pool with its own;
@@ -283,7 +285,8 @@ hx_int_t hx_event_master_init(hx_cycle_t *cycle);
  * is pending, so it may consume one message per call.  ev->data is the
  * connection slot and c->data is "data"; ev->log is "log".  Timers may be
  * set on c->read / c->write as on any event.  Returns the slot or NULL
- * (logged).  The caller keeps owning fd.
+ * (logged).  The caller keeps owning fd: stop with hx_event_del_fd(),
+ * not hx_close_connection().
  */
 hx_connection_t *hx_event_add_fd(hx_fd_t fd, hx_event_handler_pt handler,
     void *data, hx_log_t *log);
@@ -299,9 +302,18 @@ void hx_event_del_fd(hx_connection_t *c);
 #include "hx_event_connect.h"
 
 
-/* accept (event/hx_event_accept.c) */
+/*
+ * The read handler of a listening socket: accepts one connection (all
+ * pending ones with multi_accept) and hands each to ls->handler.  The
+ * new connection is not registered with epoll: the handler reads when
+ * c->read->ready, and calls hx_handle_read_event() to wait otherwise.
+ */
 void hx_event_accept(hx_event_t *ev);
+
+/* (re-)registers every listening socket not in epoll; HX_OK or HX_ERROR */
 hx_int_t hx_enable_accept_events(hx_cycle_t *cycle);
+
+/* takes the listening sockets out of epoll (all: also reuseport ones) */
 hx_int_t hx_disable_accept_events(hx_cycle_t *cycle, hx_uint_t all);
 
 /*
@@ -311,9 +323,14 @@ hx_int_t hx_disable_accept_events(hx_cycle_t *cycle, hx_uint_t all);
 void hx_event_accept_slot_freed(void);
 extern hx_uint_t            hx_event_accept_paused;
 
+/*
+ * A log handler for a listening socket's log (ls->log.handler, with
+ * ls->log.data = &ls->addr_text): " while accepting new connection on X"
+ */
 uint8_t *hx_accept_log_error(hx_log_t *log, uint8_t *buf, size_t len);
 
 #if (HX_DEBUG)
+/* debug_connection: full debug logging for a client in the listed nets */
 void hx_debug_accepted_connection(hx_event_conf_t *ecf, hx_connection_t *c);
 #endif
 

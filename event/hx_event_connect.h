@@ -5,8 +5,10 @@
  * non-blocking, registered edge-triggered for both directions, and
  * connect() is started.  HX_AGAIN means "in progress": the write event
  * fires when the outcome is known, and hx_event_connect_test() tells
- * success from failure.  A connect_timeout, when set, arms the write
- * event's timer so a silent peer times out like any other event.
+ * success from failure.  Both directions are registered, so the caller
+ * sets c->read->handler and c->write->handler before the loop runs.  A
+ * connect_timeout, when set, arms the write event's timer so a silent
+ * peer times out like any other event.
  */
 
 #ifndef HX_EVENT_HX_EVENT_CONNECT_H
