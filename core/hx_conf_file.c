@@ -313,8 +313,14 @@ hx_conf_add_dump(hx_conf_t *cf, hx_str_t *filename, hx_buf_t *text)
         return HX_ERROR;
     }
 
+    /* the tokenizer moves text->pos: the dump keeps its own view */
+    cd->buffer = hx_calloc_buf(cf->cycle->pool);
+    if (cd->buffer == NULL) {
+        return HX_ERROR;
+    }
+
+    *cd->buffer = *text;
     cd->name.len = filename->len;
-    cd->buffer = text;
 
     return HX_OK;
 }
