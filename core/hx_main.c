@@ -31,6 +31,7 @@ static char       *hx_signal;
 int
 main(int argc, char *const *argv)
 {
+    int          status;
     hx_log_t    *log;
     hx_cycle_t  *cycle, init_cycle;
 
@@ -58,29 +59,31 @@ main(int argc, char *const *argv)
     init_cycle.log = log;
     hx_cycle = &init_cycle;
 
+    cycle = NULL;
+
     init_cycle.pool = hx_create_pool(1024, log);
     if (init_cycle.pool == NULL) {
         return 1;
     }
 
     if (hx_save_argv(argc, argv) != HX_OK) {
-        return 1;
+        goto failed;
     }
 
     if (hx_process_options(&init_cycle) != HX_OK) {
-        return 1;
+        goto failed;
     }
 
     if (hx_os_init(log) != HX_OK) {
-        return 1;
+        goto failed;
     }
 
     if (hx_add_inherited_sockets(&init_cycle) != HX_OK) {
-        return 1;
+        goto failed;
     }
 
     if (hx_preinit_modules() != HX_OK) {
-        return 1;
+        goto failed;
     }
 
     if (hx_signal) {
@@ -96,7 +99,7 @@ main(int argc, char *const *argv)
                           init_cycle.conf_file.data);
         }
 
-        return 1;
+        goto failed;
     }
 
     if (hx_test_config) {
@@ -109,16 +112,34 @@ main(int argc, char *const *argv)
             hx_dump_configuration(cycle);
         }
 
-        return 0;
+        status = 0;
+        goto done;
     }
 
     if (hx_signal) {
-        return hx_signal_process(cycle, hx_signal) == HX_OK ? 0 : 1;
+        status = (hx_signal_process(cycle, hx_signal) == HX_OK) ? 0 : 1;
+        goto done;
     }
 
     hx_cycle = cycle;
 
     return hx_run_cycle(cycle);
+
+failed:
+
+    status = 1;
+
+done:
+
+    /* -t, -s and failures end here: free what they built, so leak
+     * checkers see a clean exit */
+    if (cycle) {
+        hx_destroy_pool(cycle->pool);
+    }
+
+    hx_destroy_pool(init_cycle.pool);
+
+    return status;
 }
 
 
@@ -162,8 +183,18 @@ hx_show_version_info(void)
         hx_fd_printf(STDERR_FILENO, "nginx version: " HX_NGINX_VER "\n"
                      "built by " HX_COMPILER "\n");
 
-        hx_fd_printf(STDERR_FILENO, "built with %s (running with %s)\n",
-                     OPENSSL_VERSION_TEXT, OpenSSL_version(OPENSSL_VERSION));
+        if (hx_strcmp(OPENSSL_VERSION_TEXT,
+                      OpenSSL_version(OPENSSL_VERSION)) == 0)
+        {
+            hx_fd_printf(STDERR_FILENO, "built with %s\n",
+                         OPENSSL_VERSION_TEXT);
+
+        } else {
+            /* as nginx: name the run-time library only when it differs */
+            hx_fd_printf(STDERR_FILENO, "built with %s (running with %s)\n",
+                         OPENSSL_VERSION_TEXT,
+                         OpenSSL_version(OPENSSL_VERSION));
+        }
 
         hx_fd_printf(STDERR_FILENO, "TLS SNI support enabled\n"
                      "configure arguments:" HX_CONFIGURE "\n");
