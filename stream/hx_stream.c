@@ -51,6 +51,7 @@ static hx_int_t hx_stream_add_addrs(hx_conf_t *cf, hx_stream_port_t *stport,
     hx_stream_conf_addr_t *addr);
 static hx_int_t hx_stream_add_addrs6(hx_conf_t *cf, hx_stream_port_t *stport,
     hx_stream_conf_addr_t *addr);
+static hx_int_t hx_stream_init_process(hx_cycle_t *cycle);
 
 
 hx_uint_t  hx_stream_max_module;
@@ -86,7 +87,7 @@ hx_module_t  hx_stream_module = {
     HX_CORE_MODULE,
     NULL,                                /* init module */
     NULL,                                /* init master */
-    NULL,                                /* init process */
+    hx_stream_init_process,              /* init process */
     NULL,                                /* exit process */
     NULL                                 /* exit master */
 };
@@ -698,6 +699,38 @@ hx_stream_add_addrs6(hx_conf_t *cf, hx_stream_port_t *stport,
         addrs6[i].conf.default_server = addr[i].default_server;
         addrs6[i].conf.ssl = addr[i].opt.ssl;
         addrs6[i].conf.proxy_protocol = addr[i].opt.proxy_protocol;
+    }
+
+    return HX_OK;
+}
+
+
+/*
+ * A worker's part: the event module (loaded before) has given each of
+ * this worker's listening sockets a slot and armed the TCP ones; the
+ * UDP ones are read by stream itself.
+ */
+static hx_int_t
+hx_stream_init_process(hx_cycle_t *cycle)
+{
+    hx_uint_t        i;
+    hx_listening_t  *ls;
+
+    ls = cycle->listening.elts;
+
+    for (i = 0; i < cycle->listening.nelts; i++) {
+
+        if (ls[i].handler != hx_stream_init_connection
+            || ls[i].type != SOCK_DGRAM
+            || ls[i].fd == -1
+            || ls[i].connection == NULL)
+        {
+            continue;
+        }
+
+        if (hx_stream_udp_init_listening(cycle, &ls[i]) != HX_OK) {
+            return HX_ERROR;
+        }
     }
 
     return HX_OK;

@@ -197,6 +197,10 @@ typedef struct {
 typedef struct {
     void                           *addrs;  /* hx_stream_in(6)_addr_t */
     hx_uint_t                       naddrs;
+
+    /* UDP: the worker's sessions on this socket, by client address */
+    hx_rbtree_t                     rbtree;
+    hx_rbtree_node_t                sentinel;
 } hx_stream_port_t;
 
 
@@ -350,6 +354,23 @@ void hx_stream_init_connection(hx_connection_t *c);
 
 /* a read event handler that resumes the phases */
 void hx_stream_session_handler(hx_event_t *rev);
+
+/*
+ * The read handler of a session whose content handler does not read:
+ * input is left in the socket (or, for UDP, dropped) instead of running
+ * the phases again.
+ */
+void hx_stream_block_reading(hx_event_t *rev);
+
+
+/* hx_stream_udp.c */
+
+/*
+ * A worker's setup of a UDP listening socket (its slot made by the
+ * event module): the session tree, IP_PKTINFO for a wildcard address,
+ * and the read event.  HX_OK or HX_ERROR (logged).
+ */
+hx_int_t hx_stream_udp_init_listening(hx_cycle_t *cycle, hx_listening_t *ls);
 
 /*
  * Ends the session: records rc as its status (HX_STREAM_OK, 4xx, 5xx),

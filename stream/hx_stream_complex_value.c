@@ -302,7 +302,12 @@ hx_stream_complex_value(hx_stream_session_t *s,
     }
 
     for (i = 0; i < cv->nparts; i++) {
-        p = hx_cpymem(p, vals[i].data, vals[i].len);
+
+        /* an empty value may have no data pointer at all */
+
+        if (vals[i].len) {
+            p = hx_cpymem(p, vals[i].data, vals[i].len);
+        }
     }
 
     if (cv->zero) {

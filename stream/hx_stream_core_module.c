@@ -316,7 +316,9 @@ done:
 static hx_uint_t
 hx_stream_preread_can_peek(hx_connection_t *c)
 {
-    if (c->ssl) {
+    /* a UDP session's socket is the listening one, shared by all */
+
+    if (c->ssl || c->shared || c->type != SOCK_STREAM) {
         return 0;
     }
 
@@ -446,6 +448,10 @@ hx_stream_core_content_phase(hx_stream_session_t *s,
         hx_stream_finalize_session(s, HX_STREAM_INTERNAL_SERVER_ERROR);
         return HX_OK;
     }
+
+    /* the phases are over: input is the content handler's business */
+
+    c->read->handler = hx_stream_block_reading;
 
     if (cscf->handler == NULL) {
         hx_log_debug(HX_LOG_DEBUG_STREAM, c->log, 0,

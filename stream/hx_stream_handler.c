@@ -187,6 +187,24 @@ hx_stream_session_handler(hx_event_t *rev)
 
 
 void
+hx_stream_block_reading(hx_event_t *rev)
+{
+    hx_connection_t  *c;
+
+    c = rev->data;
+
+    /* edge-triggered: an unread report does not come back in a loop */
+
+    hx_log_debug(HX_LOG_DEBUG_STREAM, c->log, 0,
+                 "stream reading blocked");
+
+    if (c->udp) {
+        rev->ready = 0;
+    }
+}
+
+
+void
 hx_stream_finalize_session(hx_stream_session_t *s, hx_uint_t rc)
 {
     hx_log_debug(HX_LOG_DEBUG_STREAM, s->connection->log, 0,

@@ -29,6 +29,10 @@ static hx_log_t         hxs_log;
 static hx_core_conf_t   hxs_ccf;
 static hx_conf_t        hxs_cf;
 
+/* the fake sessions' pools, kept reachable until the process ends */
+static hx_pool_t       *hxs_session_pools[64];
+static hx_uint_t        hxs_nsession_pools;
+
 
 static void
 hxs_capture(hx_log_t *log, hx_uint_t level, uint8_t *buf, size_t len)
@@ -262,6 +266,9 @@ hxs_fake_session(hx_listening_t *ls, const char *client, const char *local)
 
     pool = hx_create_pool(1024, &hxs_log);
     cr_assert_not_null(pool);
+
+    cr_assert_lt(hxs_nsession_pools, hx_nelems(hxs_session_pools));
+    hxs_session_pools[hxs_nsession_pools++] = pool;
 
     c = hx_pcalloc(pool, sizeof(hx_connection_t));
     cr_assert_not_null(c);

@@ -63,6 +63,11 @@ start(const char *fmt)
     hx_configure_listening_sockets(&hxs_cycle);
 
     cr_assert_eq(hx_event_process_init(&hxs_cycle), HX_OK, "%s", hxs_logged);
+
+    /* what the worker's init_process does after the event module's */
+
+    cr_assert_eq(hx_stream_module.init_process(&hxs_cycle), HX_OK,
+                 "%s", hxs_logged);
 }
 
 
@@ -325,4 +330,136 @@ Test(stream_handler, the_session_is_logged_with_client_and_server)
              "server: 127.0.0.1:%d\n", (int) port);
     cr_assert(hxs_logged_has(line), "%s", hxs_logged);
     cr_assert_eq(hxs_alerts, 0, "%s", hxs_logged);
+}
+
+
+/* sends payload from a fresh UDP socket to addr:port, returns the reply */
+static char *
+udp_exchange(const char *addr, const char *payload, char *from)
+{
+    int                  s;
+    ssize_t              n;
+    hx_uint_t            rounds;
+    socklen_t            len;
+    struct sockaddr_in   sin, peer;
+    static char          reply[2048];
+
+    s = socket(AF_INET, SOCK_DGRAM|SOCK_NONBLOCK, 0);
+    cr_assert_neq(s, -1);
+
+    hx_memzero(&sin, sizeof(struct sockaddr_in));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = inet_addr(addr);
+    sin.sin_port = htons(port);
+
+    cr_assert_eq(sendto(s, payload, strlen(payload), 0,
+                        (struct sockaddr *) &sin, sizeof(sin)),
+                 (ssize_t) strlen(payload));
+
+    n = -1;
+
+    for (rounds = 0; rounds < 200 && n < 0; rounds++) {
+        hx_process_events_and_timers(&hxs_cycle);
+
+        len = sizeof(peer);
+        n = recvfrom(s, reply, sizeof(reply) - 1, 0,
+                     (struct sockaddr *) &peer, &len);
+    }
+
+    cr_assert_geq(n, 0, "no reply to a datagram");
+    reply[n] = '\0';
+
+    if (from) {
+        strcpy(from, inet_ntoa(peer.sin_addr));
+    }
+
+    close(s);
+
+    return reply;
+}
+
+
+/* the sessions a UDP listening socket still keeps */
+static hx_uint_t
+udp_sessions(hx_listening_t *ls)
+{
+    hx_uint_t          n;
+    hx_stream_port_t  *stport;
+    hx_rbtree_node_t  *node;
+
+    stport = ls->servers;
+
+    if (stport->rbtree.root == stport->rbtree.sentinel) {
+        return 0;
+    }
+
+    n = 0;
+
+    for (node = hx_rbtree_min(stport->rbtree.root, stport->rbtree.sentinel);
+         node;
+         node = hx_rbtree_next(&stport->rbtree, node))
+    {
+        n++;
+    }
+
+    return n;
+}
+
+
+Test(stream_handler, a_udp_datagram_gets_the_returned_text)
+{
+    char  from[32], expected[64];
+
+    start("stream { server { listen 127.0.0.1:%d udp; "
+          "return \"$protocol $remote_addr $server_port\"; } }\n");
+
+    snprintf(expected, sizeof(expected), "UDP 127.0.0.1 %d", (int) port);
+
+    cr_assert_str_eq(udp_exchange("127.0.0.1", "hi", from), expected);
+    cr_assert_str_eq(from, "127.0.0.1");
+
+    /* the session ended with the reply: the next datagram starts anew */
+
+    cr_assert_eq(udp_sessions(hxs_cycle.listening.elts), 0);
+    cr_assert_str_eq(udp_exchange("127.0.0.1", "again", NULL), expected);
+    cr_assert_eq(udp_sessions(hxs_cycle.listening.elts), 0);
+
+    cr_assert(hxs_logged_has("udp client 127.0.0.1:"), "%s", hxs_logged);
+    cr_assert_eq(hxs_alerts, 0, "%s", hxs_logged);
+}
+
+
+Test(stream_handler, a_wildcard_udp_socket_replies_from_the_address_used)
+{
+    char  from[32];
+
+    start("stream { server { listen %d udp; "
+          "return \"$server_addr\"; } }\n");
+
+    cr_assert_str_eq(udp_exchange("127.0.0.2", "x", from), "127.0.0.2");
+    cr_assert_str_eq(from, "127.0.0.2");
+
+    cr_assert_str_eq(udp_exchange("127.0.0.1", "x", from), "127.0.0.1");
+    cr_assert_str_eq(from, "127.0.0.1");
+}
+
+
+Test(stream_handler, tcp_and_udp_on_one_port_answer_separately)
+{
+    start("stream {\n"
+          "    server { listen 127.0.0.1:%d; return tcp; }\n"
+          "    server { listen 127.0.0.1:%d udp; return udp; }\n"
+          "}\n");
+
+    cr_assert_str_eq(fetch("127.0.0.1"), "tcp");
+    cr_assert_str_eq(udp_exchange("127.0.0.1", "?", NULL), "udp");
+}
+
+
+Test(stream_handler, the_first_datagram_counts_as_received)
+{
+    start("stream { server { listen 127.0.0.1:%d udp; "
+          "return $bytes_received; } }\n");
+
+    cr_assert_str_eq(udp_exchange("127.0.0.1", "12345", NULL), "5");
 }
