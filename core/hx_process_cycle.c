@@ -68,6 +68,8 @@ typedef struct {
 static hx_int_t hx_init_signals(hx_log_t *log);
 static void hx_signal_set(sigset_t *set);
 static char *hx_signal_name(int signo);
+static char *hx_signal_action(int signo);
+static void hx_signal_log(int signo, pid_t from, char *action);
 static void hx_signal_note(int signo, pid_t from);
 static void hx_signalfd_handler(hx_event_t *ev);
 
@@ -101,6 +103,7 @@ static void hx_worker_close_master_fds(hx_cycle_t *cycle);
 static hx_int_t hx_worker_init_signals(hx_cycle_t *cycle);
 static void hx_worker_signal(int signo, siginfo_t *si, void *ctx);
 static void hx_worker_pipe_handler(hx_event_t *ev);
+static void hx_worker_pipe_drain(void);
 static void hx_channel_handler(hx_event_t *ev);
 static void hx_worker_process_exit(hx_cycle_t *cycle);
 static void hx_shutdown_timer_handler(hx_event_t *ev);
@@ -205,13 +208,26 @@ hx_run_cycle(hx_cycle_t *cycle)
 
     /* the start-up log has done its job; workers need not inherit it */
 
+    /*
+     * The start-up cycle has done its job: the cycle copied what it needs
+     * of it.  Its log file need not be inherited by workers, and its pool
+     * (the inherited sockets' addresses, the options) can go.
+     */
+
     init = cycle->old_cycle;
 
-    if (init && init->log && init->log->file
-        && init->log->file->fd > STDERR_FILENO)
-    {
-        (void) close(init->log->file->fd);
-        init->log->file->fd = STDERR_FILENO;
+    if (init) {
+        if (init->log && init->log->file
+            && init->log->file->fd > STDERR_FILENO)
+        {
+            (void) close(init->log->file->fd);
+            init->log->file->fd = STDERR_FILENO;
+        }
+
+        if (init->pool) {
+            hx_destroy_pool(init->pool);
+            init->pool = NULL;
+        }
     }
 
     cycle->old_cycle = NULL;
@@ -305,103 +321,92 @@ hx_signal_name(int signo)
 
 
 /*
- * Turns a signal into a flag for the loop and logs it, as nginx words it:
- * "signal 1 (SIGHUP) received from 1234, reconfiguring".
+ * Turns a signal into a flag for the loop and returns the words for the
+ * log.  Only sig_atomic_t flags are touched: a worker calls this from
+ * its signal handler.
  */
-static void
-hx_signal_note(int signo, pid_t from)
+static char *
+hx_signal_action(int signo)
 {
-    char  *action;
-
-    action = "";
-
     if (hx_process == HX_PROCESS_WORKER) {
 
         switch (signo) {
 
         case SIGQUIT:
             hx_quit = 1;
-            action = ", shutting down";
-            break;
+            return ", shutting down";
 
         case SIGTERM:
         case SIGINT:
             hx_terminate = 1;
-            action = ", exiting";
-            break;
+            return ", exiting";
 
         case SIGUSR1:
             hx_reopen = 1;
-            action = ", reopening";
-            break;
+            return ", reopening";
 
         default:
-            action = ", ignoring";
-            break;
-        }
-
-    } else {
-
-        switch (signo) {
-
-        case SIGQUIT:
-            hx_quit = 1;
-            action = ", shutting down";
-            break;
-
-        case SIGTERM:
-        case SIGINT:
-            hx_terminate = 1;
-            action = ", exiting";
-            break;
-
-        case SIGHUP:
-            hx_reconfigure = 1;
-            action = ", reconfiguring";
-            break;
-
-        case SIGUSR1:
-            hx_reopen = 1;
-            action = ", reopening";
-            break;
-
-        case SIGWINCH:
-            /* a terminal resize sends it too: only a daemon obeys */
-            if (hx_daemonized && hx_process == HX_PROCESS_MASTER) {
-                hx_noaccept = 1;
-                action = ", stop accepting connections";
-
-            } else {
-                action = ", ignoring";
-            }
-
-            break;
-
-        case SIGUSR2:
-            /*
-             * A new binary whose old master still runs (it is our
-             * parent), or an old master whose new binary runs, must not
-             * start yet another one; neither does a master in the
-             * foreground, which would leave its supervisor behind.
-             */
-            if (getppid() == hx_parent || hx_new_binary > 0
-                || hx_process != HX_PROCESS_MASTER)
-            {
-                action = ", ignoring";
-
-            } else {
-                hx_change_binary = 1;
-                action = ", changing binary";
-            }
-
-            break;
-
-        case SIGCHLD:
-            hx_sigchld = 1;
-            break;
+            return ", ignoring";
         }
     }
 
+    switch (signo) {
+
+    case SIGQUIT:
+        hx_quit = 1;
+        return ", shutting down";
+
+    case SIGTERM:
+    case SIGINT:
+        hx_terminate = 1;
+        return ", exiting";
+
+    case SIGHUP:
+        hx_reconfigure = 1;
+        return ", reconfiguring";
+
+    case SIGUSR1:
+        hx_reopen = 1;
+        return ", reopening";
+
+    case SIGWINCH:
+        /* a terminal resize sends it too: only a daemon obeys */
+        if (hx_daemonized && hx_process == HX_PROCESS_MASTER) {
+            hx_noaccept = 1;
+            return ", stop accepting connections";
+        }
+
+        return ", ignoring";
+
+    case SIGUSR2:
+        /*
+         * A new binary whose old master still runs (it is our parent),
+         * or an old master whose new binary runs, must not start yet
+         * another one; neither does a master in the foreground, which
+         * would leave its supervisor behind.
+         */
+        if (getppid() == hx_parent || hx_new_binary > 0
+            || hx_process != HX_PROCESS_MASTER)
+        {
+            return ", ignoring";
+        }
+
+        hx_change_binary = 1;
+        return ", changing binary";
+
+    case SIGCHLD:
+        hx_sigchld = 1;
+        return "";
+    }
+
+    return ", ignoring";
+}
+
+
+/* logs a signal as nginx words it: "signal 1 (SIGHUP) received from 12" */
+static void
+hx_signal_log(int signo, pid_t from, char *action)
+{
     if (from > 0) {
         hx_log_error(HX_LOG_NOTICE, hx_cycle->log, 0,
                      "signal %d (%s) received from %P%s",
@@ -412,6 +417,13 @@ hx_signal_note(int signo, pid_t from)
                      "signal %d (%s) received%s",
                      signo, hx_signal_name(signo), action);
     }
+}
+
+
+static void
+hx_signal_note(int signo, pid_t from)
+{
+    hx_signal_log(signo, from, hx_signal_action(signo));
 }
 
 
@@ -1361,6 +1373,10 @@ hx_worker_process_cycle(hx_cycle_t *cycle, void *data)
 
         hx_process_events_and_timers(cycle);
 
+        if (hx_terminate || hx_quit || hx_reopen) {
+            hx_worker_pipe_drain();
+        }
+
         if (hx_terminate) {
             hx_log_error(HX_LOG_NOTICE, cycle->log, 0, "exiting");
             hx_worker_process_exit(cycle);
@@ -1475,13 +1491,16 @@ hx_worker_process_init(hx_cycle_t *cycle, hx_uint_t worker)
 
     c->read->channel = 1;
 
+    /*
+     * Without a slot for the self-pipe the worker still works: commands
+     * come through the channel, and a signal interrupts epoll_wait().
+     */
+
     c = hx_event_add_fd(hx_worker_pipe[0], hx_worker_pipe_handler, NULL,
                         cycle->log);
-    if (c == NULL) {
-        exit(HX_PROCESS_FATAL_EXIT);
+    if (c) {
+        c->read->channel = 1;
     }
-
-    c->read->channel = 1;
 }
 
 
@@ -1614,7 +1633,7 @@ hx_worker_init_signals(hx_cycle_t *cycle)
 }
 
 
-/* async-signal context: only write(2), which the loop then reads */
+/* async-signal context: a flag and a write(2) that wakes the loop */
 static void
 hx_worker_signal(int signo, siginfo_t *si, void *ctx)
 {
@@ -1625,6 +1644,8 @@ hx_worker_signal(int signo, siginfo_t *si, void *ctx)
     (void) ctx;
 
     err = errno;
+
+    (void) hx_signal_action(signo);
 
     msg.signo = signo;
     msg.pid = si ? si->si_pid : 0;
@@ -1639,16 +1660,34 @@ hx_worker_signal(int signo, siginfo_t *si, void *ctx)
 static void
 hx_worker_pipe_handler(hx_event_t *ev)
 {
+    (void) ev;
+
+    hx_worker_pipe_drain();
+}
+
+
+/*
+ * Logs the signals the handler noted (it has set the flags already).
+ * The loop also calls this before acting on a flag, so that the line
+ * appears even when the worker leaves before the pipe is polled.
+ */
+static void
+hx_worker_pipe_drain(void)
+{
     ssize_t          n;
     hx_signal_msg_t  msg;
 
-    (void) ev;
+    if (hx_worker_pipe[0] == -1) {
+        return;
+    }
 
     for ( ;; ) {
         n = read(hx_worker_pipe[0], &msg, sizeof(hx_signal_msg_t));
 
         if (n == (ssize_t) sizeof(hx_signal_msg_t)) {
-            hx_signal_note(msg.signo, msg.pid);
+            hx_signal_log(msg.signo, msg.pid, msg.signo == SIGQUIT
+                          ? ", shutting down" : msg.signo == SIGUSR1
+                          ? ", reopening" : ", exiting");
             continue;
         }
 
