@@ -358,7 +358,8 @@ void hx_stream_session_handler(hx_event_t *rev);
 /*
  * The read handler of a session whose content handler does not read:
  * input is left in the socket (or, for UDP, dropped) instead of running
- * the phases again.
+ * the phases again.  Like every stream read handler, it ends the session
+ * when the worker sets c->close (worker_shutdown_timeout).
  */
 void hx_stream_block_reading(hx_event_t *rev);
 

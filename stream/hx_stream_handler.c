@@ -22,6 +22,7 @@
 
 
 static hx_stream_addr_conf_t *hx_stream_find_addr_conf(hx_connection_t *c);
+static void hx_stream_close_requested(hx_stream_session_t *s);
 static void hx_stream_log_session(hx_stream_session_t *s);
 static void hx_stream_close_connection(hx_connection_t *c);
 static uint8_t *hx_stream_log_error(hx_log_t *log, uint8_t *buf, size_t len);
@@ -182,6 +183,11 @@ hx_stream_session_handler(hx_event_t *rev)
     c = rev->data;
     s = c->data;
 
+    if (c->close) {
+        hx_stream_close_requested(s);
+        return;
+    }
+
     hx_stream_core_run_phases(s);
 }
 
@@ -193,6 +199,11 @@ hx_stream_block_reading(hx_event_t *rev)
 
     c = rev->data;
 
+    if (c->close) {
+        hx_stream_close_requested(c->data);
+        return;
+    }
+
     /* edge-triggered: an unread report does not come back in a loop */
 
     hx_log_debug(HX_LOG_DEBUG_STREAM, c->log, 0,
@@ -201,6 +212,20 @@ hx_stream_block_reading(hx_event_t *rev)
     if (c->udp) {
         rev->ready = 0;
     }
+}
+
+
+/*
+ * The worker asked every connection to close (worker_shutdown_timeout
+ * ran out during a graceful stop) by setting c->close and calling the
+ * read handler: the session ends now, as nginx's stream proxy ends it.
+ */
+static void
+hx_stream_close_requested(hx_stream_session_t *s)
+{
+    hx_log_error(HX_LOG_INFO, s->connection->log, 0, "shutdown timeout");
+
+    hx_stream_finalize_session(s, HX_STREAM_OK);
 }
 
 

@@ -463,3 +463,105 @@ Test(stream_handler, the_first_datagram_counts_as_received)
 
     cr_assert_str_eq(udp_exchange("127.0.0.1", "12345", NULL), "5");
 }
+
+
+Test(stream_handler, a_shutdown_timeout_ends_a_session_stuck_sending)
+{
+    int                fd, rcvbuf;
+    char              *conf, buf[4096];
+    size_t             big, got;
+    ssize_t            n;
+    hx_uint_t          i, rounds, stuck;
+    hx_connection_t   *c;
+
+    big = 4 * 1024 * 1024;
+
+    conf = malloc(big + 256);
+    cr_assert_not_null(conf);
+
+    port = free_port();
+
+    n = sprintf(conf, "stream { server { listen 127.0.0.1:%d sndbuf=4k; "
+                      "return ", (int) port);
+    memset(conf + n, 'x', big);
+    strcpy(conf + n + big, "; } }\n");
+
+    hxs_cycle.new_log.log_level = HX_LOG_INFO;
+
+    hxs_parse_ok(conf);
+    free(conf);
+
+    cr_assert_eq(hx_open_listening_sockets(&hxs_cycle), HX_OK);
+    hx_configure_listening_sockets(&hxs_cycle);
+    cr_assert_eq(hx_event_process_init(&hxs_cycle), HX_OK);
+
+    /* a client that reads nothing: the session waits to send the rest */
+
+    fd = client("127.0.0.1");
+    rcvbuf = 4096;
+    cr_assert_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+                            sizeof(int)), 0);
+
+    stuck = 0;
+
+    for (rounds = 0; rounds < 50 && !stuck; rounds++) {
+        hx_process_events_and_timers(&hxs_cycle);
+
+        c = hxs_cycle.connections;
+
+        for (i = 0; i < hxs_cycle.connection_n; i++) {
+            if (c[i].fd != -1 && !c[i].read->accept
+                && (c[i].buffered & HX_STREAM_WRITE_BUFFERED))
+            {
+                stuck = 1;
+            }
+        }
+    }
+
+    cr_assert(stuck, "the session blocks on a full socket");
+
+    /* what the worker does when worker_shutdown_timeout runs out */
+
+    c = hxs_cycle.connections;
+
+    for (i = 0; i < hxs_cycle.connection_n; i++) {
+        if (c[i].fd == -1 || c[i].read->accept || c[i].read->handler == NULL) {
+            continue;
+        }
+
+        c[i].close = 1;
+        c[i].error = 1;
+        c[i].read->handler(c[i].read);
+    }
+
+    /* the client gets part of the text, then the end of the stream */
+
+    got = 0;
+
+    for (rounds = 0; rounds < 1000; rounds++) {
+        n = read(fd, buf, sizeof(buf));
+
+        if (n == 0) {
+            break;
+        }
+
+        if (n > 0) {
+            got += n;
+            continue;
+        }
+
+        if (errno == ECONNRESET) {
+            break;
+        }
+
+        usleep(1000);
+    }
+
+    cr_assert_lt(rounds, 1000, "the connection was closed");
+    cr_assert_lt(got, big);
+    close(fd);
+
+    cr_assert(hxs_logged_has("shutdown timeout while returning text"),
+              "%s", hxs_logged);
+    cr_assert_eq(hxs_alerts, 0, "%s", hxs_logged);
+}
