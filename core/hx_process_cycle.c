@@ -135,6 +135,7 @@ static hx_uint_t         hx_noaccepting;
 static hx_uint_t         hx_restart;
 static hx_uint_t         hx_quitting;
 static hx_uint_t         hx_terminating;
+static hx_uint_t         hx_shutdown_expired;
 
 static hx_fd_t           hx_signal_fd = -1;
 static hx_connection_t  *hx_signal_conn;
@@ -1366,7 +1367,9 @@ hx_worker_process_cycle(hx_cycle_t *cycle, void *data)
 
     for ( ;; ) {
 
-        if (hx_exiting && hx_event_no_timers_left() == HX_OK) {
+        if (hx_exiting
+            && (hx_shutdown_expired || hx_event_no_timers_left() == HX_OK))
+        {
             hx_log_error(HX_LOG_NOTICE, cycle->log, 0, "exiting");
             hx_worker_process_exit(cycle);
         }
@@ -1820,6 +1823,14 @@ hx_shutdown_timer_handler(hx_event_t *ev)
 
         c[i].read->handler(c[i].read);
     }
+
+    /*
+     * A handler that did not close its connection (one busy writing, say)
+     * must not stretch the bound: the worker leaves now and the kernel
+     * closes what is left.
+     */
+
+    hx_shutdown_expired = 1;
 }
 
 
