@@ -36,11 +36,13 @@ typedef uint8_t *(*hx_http_log_handler_pt)(hx_http_request_t *r,
 
 
 #include "hx_http_parse.h"
+#include "hx_http_temp_file.h"
 #include "hx_http_variables.h"
 #include "hx_http_config.h"
 #include "hx_http_request.h"
 #include "hx_http_script.h"
 #include "hx_http_core_module.h"
+#include "hx_http_file.h"
 
 
 struct hx_http_log_ctx_s {
@@ -75,10 +77,15 @@ void hx_http_init_connection(hx_connection_t *c);
 void hx_http_close_connection(hx_connection_t *c);
 
 /*
- * Runs the request through the phases once its header is read (also used
- * after an internal redirect has reset the phase index).
+ * Runs the request through the phases once its header is read.
  */
 void hx_http_process_request(hx_http_request_t *r);
+/* starts (or, after an internal redirect, restarts) the phases */
+void hx_http_handler(hx_http_request_t *r);
+/* the read handler while the request line arrives */
+void hx_http_process_request_line(hx_event_t *rev);
+/* the connection's event handler while a request owns it */
+void hx_http_request_handler(hx_event_t *ev);
 /* fills r->uri, r->args, r->exten from the parser's request line */
 hx_int_t hx_http_process_request_uri(hx_http_request_t *r);
 /* checks the header set as a whole (Host, lengths); HX_OK or HX_ERROR */
@@ -86,11 +93,12 @@ hx_int_t hx_http_process_request_header(hx_http_request_t *r);
 
 /*
  * Validates and normalises a Host value (lowercased, trailing dot and port
- * cut).  HX_OK, HX_DECLINED for an invalid host, HX_ERROR on no memory.
- * With alloc set, host is copied before lowercasing.
+ * cut; the port goes to *portp when given, 0 when absent).  HX_OK,
+ * HX_DECLINED for an invalid host, HX_ERROR on no memory.  With alloc
+ * set, host is copied before lowercasing.
  */
-hx_int_t hx_http_validate_host(hx_str_t *host, hx_pool_t *pool,
-    hx_uint_t alloc);
+hx_int_t hx_http_validate_host(hx_str_t *host, in_port_t *portp,
+    hx_pool_t *pool, hx_uint_t alloc);
 
 /*
  * The one place a request ends (STYLE.md section 11).  rc is HX_DONE
@@ -124,6 +132,17 @@ hx_int_t hx_http_send_special(hx_http_request_t *r, hx_uint_t flags);
 
 /* the error log context handler for request connections */
 uint8_t *hx_http_log_error_handler(hx_log_t *log, uint8_t *buf, size_t len);
+/*
+ * The request part of it (r->log_handler's default): server, request,
+ * subrequest, host, referrer.  An upstream module may set r->log_handler
+ * to its own, which calls this and appends "upstream: ...".
+ */
+uint8_t *hx_http_log_request_context(hx_http_request_t *r,
+    hx_http_request_t *sr, uint8_t *buf, size_t len);
+/* finds the virtual server for host and switches r's confs to it */
+hx_int_t hx_http_set_virtual_server(hx_http_request_t *r, hx_str_t *host);
+/* runs the log phase handlers (access_log) for r */
+void hx_http_log_request(hx_http_request_t *r);
 
 
 /* request bodies (hx_http_request_body.c) */
@@ -144,6 +163,8 @@ hx_int_t hx_http_read_unbuffered_request_body(hx_http_request_t *r);
  * on the connection's read event if needed).  HX_OK or an HTTP status.
  */
 hx_int_t hx_http_discard_request_body(hx_http_request_t *r);
+/* reads and drops body bytes while the response is written */
+void hx_http_discarded_request_body_handler(hx_http_request_t *r);
 /* the last body filter: stores buffers in memory or the temp file */
 hx_int_t hx_http_request_body_save_filter(hx_http_request_t *r,
     hx_chain_t *in);

@@ -86,6 +86,12 @@ typedef struct {
         : NULL)
 
 
+/* room for a regex compiler's message */
+#ifndef HX_MAX_CONF_ERRSTR
+#define HX_MAX_CONF_ERRSTR  1024
+#endif
+
+
 /* number of http modules, known once the http block starts */
 extern hx_uint_t  hx_http_max_module;
 

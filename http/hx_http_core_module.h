@@ -389,8 +389,10 @@ struct hx_http_core_loc_conf_s {
 
     hx_uint_t                  disable_symlinks;
 
+    hx_flag_t                  gzip_vary;
     hx_uint_t                  gzip_http_version;
     hx_uint_t                  gzip_proxied;
+    hx_array_t                *gzip_disable;   /* hx_regex_elt_t */
 
     hx_array_t                *error_pages;   /* hx_http_err_page_t */
 
@@ -434,9 +436,31 @@ struct hx_http_location_tree_node_s {
     hx_http_core_loc_conf_t       *inclusive;
 
     uint8_t                        auto_redirect;
-    uint8_t                        len;
+    uint16_t                       len;
     uint8_t                        name[1];
 };
+
+
+/* building the configuration (hx_http.c, hx_http_locations.c,
+ * hx_http_listen.c) */
+hx_int_t hx_http_add_location(hx_conf_t *cf, hx_queue_t **locations,
+    hx_http_core_loc_conf_t *clcf);
+hx_int_t hx_http_init_locations(hx_conf_t *cf,
+    hx_http_core_srv_conf_t *cscf, hx_http_core_loc_conf_t *pclcf);
+hx_int_t hx_http_init_static_location_trees(hx_conf_t *cf,
+    hx_http_core_loc_conf_t *pclcf);
+hx_int_t hx_http_optimize_servers(hx_conf_t *cf,
+    hx_http_core_main_conf_t *cmcf, hx_array_t *ports);
+
+/* the "listen" directive and the address tables (hx_http_listen.c) */
+char *hx_http_core_listen(hx_conf_t *cf, hx_command_t *cmd, void *conf);
+hx_http_addr_conf_t *hx_http_connection_addr_conf(hx_connection_t *c);
+void *hx_http_find_combined_name(hx_hash_combined_t *names, hx_str_t *host);
+
+/* request-time location search (hx_http_locations.c) */
+hx_int_t hx_http_find_location(hx_http_request_t *r);
+hx_http_core_loc_conf_t *hx_http_find_named_location(hx_http_request_t *r,
+    hx_str_t *name);
 
 
 /* phase checkers, exported for modules that run phases themselves */

@@ -118,6 +118,11 @@ typedef enum {
 #define HX_HTTP_LINGERING_ON                 1
 #define HX_HTTP_LINGERING_ALWAYS             2
 
+/* client_body_in_file_only */
+#define HX_HTTP_REQUEST_BODY_FILE_OFF        0
+#define HX_HTTP_REQUEST_BODY_FILE_ON         1
+#define HX_HTTP_REQUEST_BODY_FILE_CLEAN      2
+
 /* r->keepalive candidates for the Connection header */
 #define HX_HTTP_CONNECTION_CLOSE             1
 #define HX_HTTP_CONNECTION_KEEP_ALIVE        2
@@ -176,6 +181,12 @@ typedef struct {
     hx_table_elt_t      *via;
 
     hx_table_elt_t      *authorization;
+    hx_table_elt_t      *proxy_authorization;
+
+    hx_table_elt_t      *depth;
+    hx_table_elt_t      *destination;
+    hx_table_elt_t      *overwrite;
+    hx_table_elt_t      *date;
 
     hx_table_elt_t      *keep_alive;
 
@@ -193,6 +204,8 @@ typedef struct {
     hx_str_t             server;         /* the validated host name */
     off_t                content_length_n;
     time_t               keep_alive_n;
+
+    hx_uint_t            count;          /* header lines, for max_headers */
 
     unsigned             connection_type:2;   /* HX_HTTP_CONNECTION_* */
     unsigned             chunked:1;
@@ -254,7 +267,7 @@ typedef void (*hx_http_client_body_handler_pt)(hx_http_request_t *r);
  * be read (-1 before the length is known, for chunked bodies).
  */
 typedef struct {
-    hx_file_t                       *temp_file;   /* hx_temp_file_t */
+    hx_http_temp_file_t             *temp_file;
     hx_chain_t                      *bufs;
     hx_buf_t                        *buf;
     off_t                            rest;
@@ -280,11 +293,9 @@ struct hx_http_connection_s {
     hx_http_addr_conf_t     *addr_conf;
     void                    *conf_ctx;      /* the default server's ctx */
 
-    hx_buf_t               **busy;          /* large header buffers */
+    hx_chain_t              *busy;          /* large header buffers */
     hx_int_t                 nbusy;
-
-    hx_buf_t               **free;
-    hx_int_t                 nfree;
+    hx_chain_t              *free;
 
     unsigned                 ssl:1;
     unsigned                 proxy_protocol:1;
@@ -378,6 +389,7 @@ struct hx_http_request_s {
     hx_str_t                          http_protocol;
     hx_str_t                          schema;        /* absolute-form */
     hx_str_t                          host_in_uri;   /* absolute-form host */
+    in_port_t                         port;          /* Host's or the URI's */
 
     hx_chain_t                       *out;           /* unsent output */
     hx_http_request_t                *main;

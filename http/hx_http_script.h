@@ -20,6 +20,7 @@
 typedef struct {
     uint8_t                    *ip;      /* the next code */
     uint8_t                    *pos;     /* where values write */
+    uint8_t                    *end;     /* of the buffer pos writes to */
     hx_http_variable_value_t   *sp;      /* value stack */
 
     hx_str_t                    buf;
@@ -250,10 +251,14 @@ uint8_t *hx_http_script_run(hx_http_request_t *r, hx_str_t *value,
 void hx_http_script_flush_no_cacheable_variables(hx_http_request_t *r,
     hx_array_t *indices);
 
+/* the "program ends here" code pointer a runner jumps to (ip = exit) */
+extern uint8_t  *hx_http_script_exit;
+
 /* reserves size bytes at the end of a code array; NULL on no memory */
 void *hx_http_script_start_code(hx_pool_t *pool, hx_array_t **codes,
     size_t size);
-void *hx_http_script_add_code(hx_array_t *codes, size_t size, void *code);
+/* appends size bytes to codes; *main (when given) follows a move */
+void *hx_http_script_add_code(hx_array_t *codes, size_t size, void *main);
 
 /* code runners exported for the rewrite module's programs */
 size_t hx_http_script_copy_len_code(hx_http_script_engine_t *e);
@@ -273,6 +278,7 @@ void hx_http_script_equal_code(hx_http_script_engine_t *e);
 void hx_http_script_not_equal_code(hx_http_script_engine_t *e);
 void hx_http_script_file_code(hx_http_script_engine_t *e);
 void hx_http_script_complex_value_code(hx_http_script_engine_t *e);
+void hx_http_script_complex_value_end_code(hx_http_script_engine_t *e);
 void hx_http_script_value_code(hx_http_script_engine_t *e);
 void hx_http_script_set_var_code(hx_http_script_engine_t *e);
 void hx_http_script_var_set_handler_code(hx_http_script_engine_t *e);

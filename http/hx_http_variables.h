@@ -171,6 +171,10 @@ void *hx_http_map_find(hx_http_request_t *r, hx_http_map_t *map,
     hx_str_t *match);
 
 
+/* a get handler that finds nothing (a capture variable until set) */
+hx_int_t hx_http_variable_not_found(hx_http_request_t *r,
+    hx_http_variable_value_t *v, uintptr_t data);
+
 /* the core variables (hx_http_variables.c), added by the core module */
 hx_int_t hx_http_variables_add_core_vars(hx_conf_t *cf);
 /* checks every used variable exists; builds the lookup hash */
