@@ -617,8 +617,13 @@ hx_stream_add_listening(hx_conf_t *cf, hx_stream_conf_addr_t *addr)
     ls->addr_ntop = 1;
     ls->handler = hx_stream_init_connection;
 
-    /* a session allocates little; the pool grows if a module needs more */
-    ls->pool_size = 256;
+    /*
+     * a session allocates little, but the session itself should come
+     * from the pool's block rather than from malloc (a pool hands out at
+     * most its block size minus its header); the pool grows when a
+     * module needs more
+     */
+    ls->pool_size = 512;
 
     cscf = addr->default_server;
 
