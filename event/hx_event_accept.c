@@ -330,7 +330,14 @@ hx_disable_accept_events(hx_cycle_t *cycle, hx_uint_t all)
 
         c = ls[i].connection;
 
-        if (c == NULL || c->fd == -1 || !c->read->active) {
+        /*
+         * UDP listeners stay armed: a datagram that finds no free slot is
+         * dropped by its handler, and enabling (TCP only) would never
+         * bring a disarmed one back.
+         */
+        if (c == NULL || c->fd == -1 || !c->read->active
+            || ls[i].type != SOCK_STREAM)
+        {
             continue;
         }
 
