@@ -4,18 +4,13 @@
  * The master never serves traffic.  It blocks the signals it handles and
  * reads them from a signalfd in its own event loop, next to its timers
  * (respawn back-off, the kill deadline of a fast stop) and whatever the
- * ha module registers in init_master.  A signal handler only notes a flag;
- * the loop acts on the flags after each iteration, so a reload or a
- * respawn never runs inside a handler and never races another one.
+ * ha module registers in init_master.  A signal only notes a flag; the
+ * loop acts on the flags after each iteration, so a reload or a respawn
+ * never runs inside a handler and never races another one.
  *
- * Workers are forked with a socketpair channel each.  After fork a worker
- * closes what belongs to the master (its event slots, the other workers'
- * channels), restores the signal mask, applies the worker limits, drops
- * privileges when the master is root, runs init_process and loops until
- * told to quit (graceful: stop accepting, let timers of live connections
- * run out, bounded by worker_shutdown_timeout) or terminate.  Workers
- * catch their signals with ordinary handlers that write to a self-pipe,
- * so a signal always wakes the loop.
+ * Workers (hx_worker_cycle.c) are forked with a socketpair channel each
+ * and respawned when they die on their own, with a back-off when they
+ * keep dying right after the start.
  *
  * Reload: a new cycle is built next to the old one; on failure nothing
  * changes.  On success new workers start and the old ones are told to
@@ -23,10 +18,8 @@
  * hx_pidfile.c); the messages of the attempt are captured by pointing
  * stderr at a memfd while the log's terminal copy is switched on.
  *
- * Upgrade (USR2): the pid file becomes .oldbin and argv[0] is exec'd with
- * the listening descriptors in HANX="fd;fd;"; if the new binary dies the
- * pid file name is restored and, if WINCH had stopped our workers, they
- * are started again.
+ * The binary upgrade (USR2) is in hx_upgrade.c; WINCH stops this
+ * master's workers so that the new binary's serve alone.
  */
 
 #include <hx_config.h>
@@ -36,7 +29,6 @@
 #include <hx_process.h>
 
 #include <sys/signalfd.h>
-#include <sys/prctl.h>
 #include <sys/mman.h>
 
 
@@ -51,25 +43,9 @@ typedef struct {
 } hx_signal_t;
 
 
-/* what a worker's signal handler passes through its self-pipe */
-typedef struct {
-    int                  signo;
-    pid_t                pid;
-} hx_signal_msg_t;
-
-
-typedef struct {
-    char                *path;
-    char               **argv;
-    char               **envp;
-} hx_exec_ctx_t;
-
-
 static hx_int_t hx_init_signals(hx_log_t *log);
 static void hx_signal_set(sigset_t *set);
 static char *hx_signal_name(int signo);
-static char *hx_signal_action(int signo);
-static void hx_signal_log(int signo, pid_t from, char *action);
 static void hx_signal_note(int signo, pid_t from);
 static void hx_signalfd_handler(hx_event_t *ev);
 
@@ -91,22 +67,6 @@ static hx_cycle_t *hx_reload_cycle(hx_cycle_t *cycle);
 static void hx_reload_verdict(hx_cycle_t *cycle, hx_uint_t ok);
 static void hx_adopt_cycle(hx_cycle_t *cycle, hx_cycle_t *old);
 static void hx_master_reopen(hx_cycle_t *cycle);
-static pid_t hx_exec_new_binary(hx_cycle_t *cycle);
-static void hx_execute_proc(hx_cycle_t *cycle, void *data);
-static void hx_restore_pidfile(hx_cycle_t *cycle);
-
-static void hx_worker_process_cycle(hx_cycle_t *cycle, void *data);
-static void hx_worker_process_init(hx_cycle_t *cycle, hx_uint_t worker);
-static void hx_worker_drop_privileges(hx_cycle_t *cycle,
-    hx_core_conf_t *ccf);
-static void hx_worker_close_master_fds(hx_cycle_t *cycle);
-static hx_int_t hx_worker_init_signals(hx_cycle_t *cycle);
-static void hx_worker_signal(int signo, siginfo_t *si, void *ctx);
-static void hx_worker_pipe_handler(hx_event_t *ev);
-static void hx_worker_pipe_drain(void);
-static void hx_channel_handler(hx_event_t *ev);
-static void hx_worker_process_exit(hx_cycle_t *cycle);
-static void hx_shutdown_timer_handler(hx_event_t *ev);
 
 static int hx_single_process_cycle(hx_cycle_t *cycle);
 static hx_int_t hx_single_watch_signals(hx_cycle_t *cycle);
@@ -118,15 +78,15 @@ hx_uint_t        hx_worker;
 pid_t            hx_pid;
 pid_t            hx_parent;
 pid_t            hx_new_binary;
-hx_uint_t        hx_inherited;
 hx_uint_t        hx_daemonized;
-hx_uint_t        hx_exiting;
+hx_uint_t        hx_inherited;
 hx_array_t       hx_old_cycles;
 
-static volatile sig_atomic_t  hx_quit;
-static volatile sig_atomic_t  hx_terminate;
+volatile sig_atomic_t         hx_quit;
+volatile sig_atomic_t         hx_terminate;
+volatile sig_atomic_t         hx_reopen;
+
 static volatile sig_atomic_t  hx_reconfigure;
-static volatile sig_atomic_t  hx_reopen;
 static volatile sig_atomic_t  hx_change_binary;
 static volatile sig_atomic_t  hx_noaccept;
 static volatile sig_atomic_t  hx_sigchld;
@@ -135,18 +95,15 @@ static hx_uint_t         hx_noaccepting;
 static hx_uint_t         hx_restart;
 static hx_uint_t         hx_quitting;
 static hx_uint_t         hx_terminating;
-static hx_uint_t         hx_shutdown_expired;
 
 static hx_fd_t           hx_signal_fd = -1;
 static hx_connection_t  *hx_signal_conn;
-static int               hx_worker_pipe[2] = { -1, -1 };
 
 /* the master's slots outlive reloads; so must the log they point to */
 static hx_log_t          hx_master_log;
 
 static hx_event_t        hx_respawn_event;
 static hx_event_t        hx_kill_event;
-static hx_event_t        hx_shutdown_event;
 
 static hx_uint_t         hx_reload_generation;
 static uint8_t           hx_capture[HX_CAPTURE_MAX];
@@ -326,7 +283,7 @@ hx_signal_name(int signo)
  * log.  Only sig_atomic_t flags are touched: a worker calls this from
  * its signal handler.
  */
-static char *
+char *
 hx_signal_action(int signo)
 {
     if (hx_process == HX_PROCESS_WORKER) {
@@ -405,7 +362,7 @@ hx_signal_action(int signo)
 
 
 /* logs a signal as nginx words it: "signal 1 (SIGHUP) received from 12" */
-static void
+void
 hx_signal_log(int signo, pid_t from, char *action)
 {
     if (from > 0) {
@@ -1122,715 +1079,6 @@ hx_master_reopen(hx_cycle_t *cycle)
     hx_master_log = *cycle->log;
 
     hx_signal_worker_processes(cycle, HX_CMD_REOPEN);
-}
-
-
-/* ---- binary upgrade --------------------------------------------------- */
-
-
-static pid_t
-hx_exec_new_binary(hx_cycle_t *cycle)
-{
-    char            *var, *p;
-    pid_t            pid;
-    hx_int_t         s;
-    hx_uint_t        i, n;
-    hx_listening_t  *ls;
-    hx_core_conf_t  *ccf;
-    hx_exec_ctx_t    ctx;
-
-    ccf = (hx_core_conf_t *) hx_get_conf(cycle->conf_ctx, hx_core_module);
-
-    var = hx_alloc(sizeof(HX_INHERITED_VAR "=")
-                   + cycle->listening.nelts * (HX_INT_T_LEN + 1),
-                   cycle->log);
-    if (var == NULL) {
-        return 0;
-    }
-
-    p = (char *) hx_cpymem(var, HX_INHERITED_VAR "=",
-                           sizeof(HX_INHERITED_VAR "=") - 1);
-
-    ls = cycle->listening.elts;
-    for (i = 0; i < cycle->listening.nelts; i++) {
-        if (ls[i].fd != -1) {
-            p = (char *) hx_sprintf((uint8_t *) p, "%d;", ls[i].fd);
-        }
-    }
-
-    *p = '\0';
-
-    n = 1;
-
-    ctx.envp = hx_set_environment(cycle, &n);
-    if (ctx.envp == NULL) {
-        hx_free(var);
-        return 0;
-    }
-
-    ctx.envp[n++] = var;
-    ctx.envp[n] = NULL;
-
-    ctx.path = hx_argv[0];
-    ctx.argv = hx_argv;
-
-    if (hx_rename_file(ccf->pid.data, ccf->oldpid.data) == -1) {
-        hx_log_error(HX_LOG_ALERT, cycle->log, hx_errno,
-                     "rename() %s to %s failed "
-                     "before executing new binary process \"%s\"",
-                     ccf->pid.data, ccf->oldpid.data, ctx.path);
-        hx_free(ctx.envp);
-        hx_free(var);
-        return 0;
-    }
-
-    s = hx_spawn_process(cycle, hx_execute_proc, &ctx, "new binary process",
-                         HX_PROCESS_DETACHED);
-
-    if (s == HX_INVALID_PID) {
-        if (hx_rename_file(ccf->oldpid.data, ccf->pid.data) == -1) {
-            hx_log_error(HX_LOG_ALERT, cycle->log, hx_errno,
-                         "rename() %s back to %s failed after "
-                         "an attempt to execute new binary process \"%s\"",
-                         ccf->oldpid.data, ccf->pid.data, ctx.path);
-        }
-
-        pid = 0;
-
-    } else {
-        pid = hx_processes[s].pid;
-    }
-
-    hx_free(ctx.envp);
-    hx_free(var);
-
-    return pid;
-}
-
-
-/* the child of an upgrade: becomes the new binary, sockets and all */
-static void
-hx_execute_proc(hx_cycle_t *cycle, void *data)
-{
-    hx_exec_ctx_t   *ctx = data;
-    hx_uint_t        i;
-    sigset_t         set;
-    hx_listening_t  *ls;
-
-    sigemptyset(&set);
-    (void) sigprocmask(SIG_SETMASK, &set, NULL);
-
-    ls = cycle->listening.elts;
-    for (i = 0; i < cycle->listening.nelts; i++) {
-        if (ls[i].fd != -1) {
-            (void) fcntl(ls[i].fd, F_SETFD, 0);
-        }
-    }
-
-    execvpe(ctx->path, ctx->argv, ctx->envp);
-
-    hx_log_error(HX_LOG_ALERT, cycle->log, hx_errno,
-                 "execve() failed while executing new binary process \"%s\"",
-                 ctx->path);
-
-    _exit(1);
-}
-
-
-static void
-hx_restore_pidfile(hx_cycle_t *cycle)
-{
-    hx_core_conf_t  *ccf;
-
-    ccf = (hx_core_conf_t *) hx_get_conf(cycle->conf_ctx, hx_core_module);
-
-    if (hx_rename_file(ccf->oldpid.data, ccf->pid.data) == -1) {
-        hx_log_error(HX_LOG_ALERT, cycle->log, hx_errno,
-                     "rename() %s back to %s failed after "
-                     "the new binary process \"%s\" exited",
-                     ccf->oldpid.data, ccf->pid.data, hx_argv[0]);
-    }
-
-    hx_reload_status_delete(&ccf->oldpid, cycle->log);
-}
-
-
-hx_int_t
-hx_inherited_parse(uint8_t *value, hx_fd_t *fds, hx_uint_t n, uint8_t **bad)
-{
-    uint8_t    *p, *v;
-    hx_int_t    s;
-    hx_uint_t   count;
-
-    count = 0;
-    *bad = NULL;
-
-    for (p = value, v = p; *p && count < n; p++) {
-
-        if (*p != ';' && *p != ':') {
-            continue;
-        }
-
-        s = hx_atoi(v, p - v);
-
-        if (s == HX_ERROR || s > INT_MAX) {
-            *bad = v;
-            break;
-        }
-
-        fds[count++] = (hx_fd_t) s;
-        v = p + 1;
-    }
-
-    return (hx_int_t) count;
-}
-
-
-hx_int_t
-hx_add_inherited_sockets(hx_cycle_t *cycle)
-{
-    uint8_t         *inherited, *p, *bad;
-    hx_int_t         n, i;
-    hx_uint_t        max;
-    hx_fd_t         *fds;
-    hx_listening_t  *ls;
-
-    inherited = (uint8_t *) getenv(HX_INHERITED_VAR);
-
-    if (inherited == NULL) {
-        return HX_OK;
-    }
-
-    hx_log_error(HX_LOG_NOTICE, cycle->log, 0,
-                 "using inherited sockets from \"%s\"", inherited);
-
-    max = 1;
-    for (p = inherited; *p; p++) {
-        if (*p == ';' || *p == ':') {
-            max++;
-        }
-    }
-
-    fds = hx_palloc(cycle->pool, max * sizeof(hx_fd_t));
-    if (fds == NULL) {
-        return HX_ERROR;
-    }
-
-    if (hx_array_init(&cycle->listening, cycle->pool, max,
-                      sizeof(hx_listening_t))
-        != HX_OK)
-    {
-        return HX_ERROR;
-    }
-
-    n = hx_inherited_parse(inherited, fds, max, &bad);
-
-    if (bad) {
-        hx_log_error(HX_LOG_EMERG, cycle->log, 0,
-                     "invalid socket number \"%s\" in " HX_INHERITED_VAR
-                     " environment variable, ignoring the rest"
-                     " of the variable", bad);
-    }
-
-    for (i = 0; i < n; i++) {
-        ls = hx_array_push(&cycle->listening);
-        if (ls == NULL) {
-            return HX_ERROR;
-        }
-
-        hx_memzero(ls, sizeof(hx_listening_t));
-
-        ls->fd = fds[i];
-        ls->inherited = 1;
-    }
-
-    hx_inherited = 1;
-
-    return hx_set_inherited_sockets(cycle);
-}
-
-
-/* ---- workers ---------------------------------------------------------- */
-
-
-static void
-hx_worker_process_cycle(hx_cycle_t *cycle, void *data)
-{
-    hx_uint_t  worker = (hx_uint_t) (intptr_t) data;
-
-    hx_process = HX_PROCESS_WORKER;
-    hx_worker = worker;
-
-    hx_worker_process_init(cycle, worker);
-
-    hx_setproctitle("worker process");
-
-    for ( ;; ) {
-
-        if (hx_exiting
-            && (hx_shutdown_expired || hx_event_no_timers_left() == HX_OK))
-        {
-            hx_log_error(HX_LOG_NOTICE, cycle->log, 0, "exiting");
-            hx_worker_process_exit(cycle);
-        }
-
-        hx_process_events_and_timers(cycle);
-
-        if (hx_terminate || hx_quit || hx_reopen) {
-            hx_worker_pipe_drain();
-        }
-
-        if (hx_terminate) {
-            hx_log_error(HX_LOG_NOTICE, cycle->log, 0, "exiting");
-            hx_worker_process_exit(cycle);
-        }
-
-        if (hx_quit) {
-            hx_quit = 0;
-
-            hx_log_error(HX_LOG_NOTICE, cycle->log, 0,
-                         "gracefully shutting down");
-
-            hx_setproctitle("worker process is shutting down");
-
-            if (!hx_exiting) {
-                hx_exiting = 1;
-                hx_set_shutdown_timer(cycle);
-                hx_close_listening_sockets(cycle);
-                hx_close_idle_connections(cycle);
-            }
-        }
-
-        if (hx_reopen) {
-            hx_reopen = 0;
-            hx_log_error(HX_LOG_NOTICE, cycle->log, 0, "reopening logs");
-            hx_reopen_files(cycle, (uid_t) -1);
-        }
-    }
-}
-
-
-/*
- * Everything between fork and serving.  A failure that leaves the worker
- * unable to serve exits with HX_PROCESS_FATAL_EXIT, which the master
- * does not respawn (it would fail the same way).
- */
-static void
-hx_worker_process_init(hx_cycle_t *cycle, hx_uint_t worker)
-{
-    hx_int_t          n;
-    cpu_set_t        *cpu;
-    hx_connection_t  *c;
-    hx_core_conf_t   *ccf;
-
-    ccf = (hx_core_conf_t *) hx_get_conf(cycle->conf_ctx, hx_core_module);
-
-    hx_worker_close_master_fds(cycle);
-
-    if (hx_set_environment(cycle, NULL) == NULL) {
-        exit(HX_PROCESS_FATAL_EXIT);
-    }
-
-    if (ccf->priority != 0
-        && setpriority(PRIO_PROCESS, 0, ccf->priority) == -1)
-    {
-        hx_log_error(HX_LOG_ALERT, cycle->log, hx_errno,
-                     "setpriority(%d) failed", ccf->priority);
-    }
-
-    (void) hx_set_rlimits(cycle);
-
-    hx_worker_drop_privileges(cycle, ccf);
-
-    cpu = hx_get_cpu_affinity(worker);
-
-    if (cpu && sched_setaffinity(0, sizeof(cpu_set_t), cpu) == -1) {
-        hx_log_error(HX_LOG_ALERT, cycle->log, hx_errno,
-                     "sched_setaffinity() failed");
-    }
-
-    if (ccf->working_directory.len
-        && chdir((char *) ccf->working_directory.data) == -1)
-    {
-        hx_log_error(HX_LOG_ALERT, cycle->log, hx_errno,
-                     "chdir(\"%s\") failed", ccf->working_directory.data);
-        exit(HX_PROCESS_FATAL_EXIT);
-    }
-
-    if (hx_worker_init_signals(cycle) != HX_OK) {
-        exit(HX_PROCESS_FATAL_EXIT);
-    }
-
-    /* keep our own end of our channel only */
-
-    for (n = 0; n < hx_last_process; n++) {
-        if (hx_processes[n].pid == HX_INVALID_PID) {
-            continue;
-        }
-
-        if (n == hx_process_slot) {
-            if (hx_processes[n].channel[0] != -1) {
-                (void) close(hx_processes[n].channel[0]);
-                hx_processes[n].channel[0] = -1;
-            }
-
-            continue;
-        }
-
-        hx_close_channel(hx_processes[n].channel, cycle->log);
-    }
-
-    hx_event_worker = worker;
-
-    if (hx_modules_init_process(cycle) != HX_OK) {
-        exit(HX_PROCESS_FATAL_EXIT);
-    }
-
-    c = hx_event_add_fd(hx_processes[hx_process_slot].channel[1],
-                        hx_channel_handler, NULL, cycle->log);
-    if (c == NULL) {
-        exit(HX_PROCESS_FATAL_EXIT);
-    }
-
-    c->read->channel = 1;
-
-    /*
-     * Without a slot for the self-pipe the worker still works: commands
-     * come through the channel, and a signal interrupts epoll_wait().
-     */
-
-    c = hx_event_add_fd(hx_worker_pipe[0], hx_worker_pipe_handler, NULL,
-                        cycle->log);
-    if (c) {
-        c->read->channel = 1;
-    }
-}
-
-
-/*
- * The master runs as root so that it can bind low ports, manage VIPs and
- * reopen logs; the workers that parse client input must not.  Group
- * first, while we still may change it.
- */
-static void
-hx_worker_drop_privileges(hx_cycle_t *cycle, hx_core_conf_t *ccf)
-{
-    if (geteuid() != 0 || ccf->user == (uid_t) HX_CONF_UNSET_UINT) {
-        return;
-    }
-
-    if (setgid(ccf->group) == -1) {
-        hx_log_error(HX_LOG_EMERG, cycle->log, hx_errno,
-                     "setgid(%d) failed", (int) ccf->group);
-        exit(HX_PROCESS_FATAL_EXIT);
-    }
-
-    if (initgroups(ccf->username, ccf->group) == -1) {
-        hx_log_error(HX_LOG_EMERG, cycle->log, hx_errno,
-                     "initgroups(%s, %d) failed",
-                     ccf->username, (int) ccf->group);
-        exit(HX_PROCESS_FATAL_EXIT);
-    }
-
-    if (setuid(ccf->user) == -1) {
-        hx_log_error(HX_LOG_EMERG, cycle->log, hx_errno,
-                     "setuid(%d) failed", (int) ccf->user);
-        exit(HX_PROCESS_FATAL_EXIT);
-    }
-
-    /* a setuid process does not dump core unless told it may */
-
-    if (ccf->rlimit_core != HX_CONF_UNSET
-        && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == -1)
-    {
-        hx_log_error(HX_LOG_ALERT, cycle->log, hx_errno,
-                     "prctl(PR_SET_DUMPABLE) failed");
-    }
-}
-
-
-/*
- * The master's event slots hold only the master's descriptors (signalfd,
- * the ha module's sockets, health checks): a worker closes them all and
- * drops the master's event state before building its own.
- */
-static void
-hx_worker_close_master_fds(hx_cycle_t *cycle)
-{
-    hx_uint_t         i;
-    hx_connection_t  *c;
-
-    c = cycle->connections;
-
-    for (i = 0; c && i < cycle->connection_n; i++) {
-        if (c[i].fd != -1) {
-            (void) close(c[i].fd);
-            c[i].fd = -1;
-        }
-    }
-
-    hx_signal_fd = -1;
-    hx_signal_conn = NULL;
-
-    if (c) {
-        hx_event_process_done(cycle);
-    }
-}
-
-
-static hx_int_t
-hx_worker_init_signals(hx_cycle_t *cycle)
-{
-    sigset_t          set;
-    struct sigaction  sa;
-
-    if (pipe2(hx_worker_pipe, O_NONBLOCK|O_CLOEXEC) == -1) {
-        hx_log_error(HX_LOG_ALERT, cycle->log, hx_errno, "pipe2() failed");
-        return HX_ERROR;
-    }
-
-    hx_memzero(&sa, sizeof(struct sigaction));
-    sigemptyset(&sa.sa_mask);
-
-    sa.sa_sigaction = hx_worker_signal;
-    sa.sa_flags = SA_SIGINFO|SA_RESTART;
-
-    if (sigaction(SIGQUIT, &sa, NULL) == -1
-        || sigaction(SIGTERM, &sa, NULL) == -1
-        || sigaction(SIGINT, &sa, NULL) == -1
-        || sigaction(SIGUSR1, &sa, NULL) == -1)
-    {
-        hx_log_error(HX_LOG_ALERT, cycle->log, hx_errno,
-                     "sigaction() failed");
-        return HX_ERROR;
-    }
-
-    /* reload, upgrade and WINCH are the master's business */
-
-    hx_memzero(&sa, sizeof(struct sigaction));
-    sigemptyset(&sa.sa_mask);
-    sa.sa_handler = SIG_IGN;
-
-    if (sigaction(SIGHUP, &sa, NULL) == -1
-        || sigaction(SIGUSR2, &sa, NULL) == -1
-        || sigaction(SIGWINCH, &sa, NULL) == -1)
-    {
-        hx_log_error(HX_LOG_ALERT, cycle->log, hx_errno,
-                     "sigaction() failed");
-        return HX_ERROR;
-    }
-
-    sa.sa_handler = SIG_DFL;
-
-    (void) sigaction(SIGCHLD, &sa, NULL);
-
-    sigemptyset(&set);
-
-    if (sigprocmask(SIG_SETMASK, &set, NULL) == -1) {
-        hx_log_error(HX_LOG_ALERT, cycle->log, hx_errno,
-                     "sigprocmask() failed");
-        return HX_ERROR;
-    }
-
-    return HX_OK;
-}
-
-
-/* async-signal context: a flag and a write(2) that wakes the loop */
-static void
-hx_worker_signal(int signo, siginfo_t *si, void *ctx)
-{
-    int              err;
-    ssize_t          n;
-    hx_signal_msg_t  msg;
-
-    (void) ctx;
-
-    err = errno;
-
-    (void) hx_signal_action(signo);
-
-    msg.signo = signo;
-    msg.pid = si ? si->si_pid : 0;
-
-    n = write(hx_worker_pipe[1], &msg, sizeof(hx_signal_msg_t));
-    (void) n;
-
-    errno = err;
-}
-
-
-static void
-hx_worker_pipe_handler(hx_event_t *ev)
-{
-    (void) ev;
-
-    hx_worker_pipe_drain();
-}
-
-
-/*
- * Logs the signals the handler noted (it has set the flags already).
- * The loop also calls this before acting on a flag, so that the line
- * appears even when the worker leaves before the pipe is polled.
- */
-static void
-hx_worker_pipe_drain(void)
-{
-    ssize_t          n;
-    hx_signal_msg_t  msg;
-
-    if (hx_worker_pipe[0] == -1) {
-        return;
-    }
-
-    for ( ;; ) {
-        n = read(hx_worker_pipe[0], &msg, sizeof(hx_signal_msg_t));
-
-        if (n == (ssize_t) sizeof(hx_signal_msg_t)) {
-            hx_signal_log(msg.signo, msg.pid, msg.signo == SIGQUIT
-                          ? ", shutting down" : msg.signo == SIGUSR1
-                          ? ", reopening" : ", exiting");
-            continue;
-        }
-
-        if (n == -1 && hx_errno == EINTR) {
-            continue;
-        }
-
-        return;
-    }
-}
-
-
-static void
-hx_channel_handler(hx_event_t *ev)
-{
-    hx_fd_t           fd;
-    hx_int_t          rc;
-    hx_channel_t      ch;
-    hx_connection_t  *c;
-
-    c = ev->data;
-
-    for ( ;; ) {
-
-        rc = hx_read_channel(c->fd, &ch, ev->log);
-
-        if (rc == HX_AGAIN) {
-            return;
-        }
-
-        if (rc == HX_ERROR || rc == HX_DONE) {
-
-            if (rc == HX_DONE && !hx_exiting && !hx_terminate) {
-                /* every master tells its workers before it goes */
-                hx_log_error(HX_LOG_ALERT, ev->log, 0,
-                             "the master process is gone, "
-                             "shutting down");
-            }
-
-            fd = c->fd;
-            hx_event_del_fd(c);
-            (void) close(fd);
-
-            if (!hx_exiting) {
-                hx_quit = 1;
-            }
-
-            return;
-        }
-
-        if (ch.fd != -1) {
-            (void) close(ch.fd);
-        }
-
-        switch (ch.command) {
-
-        case HX_CMD_QUIT:
-            hx_quit = 1;
-            break;
-
-        case HX_CMD_TERMINATE:
-            hx_terminate = 1;
-            break;
-
-        case HX_CMD_REOPEN:
-            hx_reopen = 1;
-            break;
-        }
-    }
-}
-
-
-static void
-hx_worker_process_exit(hx_cycle_t *cycle)
-{
-    hx_modules_exit_process(cycle);
-
-    hx_log_error(HX_LOG_NOTICE, cycle->log, 0, "exit");
-
-    exit(0);
-}
-
-
-void
-hx_set_shutdown_timer(hx_cycle_t *cycle)
-{
-    hx_core_conf_t  *ccf;
-
-    ccf = (hx_core_conf_t *) hx_get_conf(cycle->conf_ctx, hx_core_module);
-
-    if (ccf->shutdown_timeout == 0) {
-        return;
-    }
-
-    hx_shutdown_event.handler = hx_shutdown_timer_handler;
-    hx_shutdown_event.data = cycle;
-    hx_shutdown_event.log = cycle->log;
-
-    /* the deadline itself must not keep the worker alive */
-    hx_shutdown_event.cancelable = 1;
-
-    hx_add_timer(&hx_shutdown_event, ccf->shutdown_timeout);
-}
-
-
-/* worker_shutdown_timeout expired: close what is still open */
-static void
-hx_shutdown_timer_handler(hx_event_t *ev)
-{
-    hx_uint_t         i;
-    hx_cycle_t       *cycle;
-    hx_connection_t  *c;
-
-    cycle = ev->data;
-    c = cycle->connections;
-
-    for (i = 0; c && i < cycle->connection_n; i++) {
-
-        if (c[i].fd == -1 || c[i].read == NULL || c[i].read->accept
-            || c[i].read->channel || c[i].read->handler == NULL)
-        {
-            continue;
-        }
-
-        hx_log_debug(HX_LOG_DEBUG_CORE, ev->log, 0,
-                     "*%uL shutdown timeout", c[i].number);
-
-        c[i].close = 1;
-        c[i].error = 1;
-
-        c[i].read->handler(c[i].read);
-    }
-
-    /*
-     * A handler that did not close its connection (one busy writing, say)
-     * must not stretch the bound: the worker leaves now and the kernel
-     * closes what is left.
-     */
-
-    hx_shutdown_expired = 1;
 }
 
 

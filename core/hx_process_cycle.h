@@ -110,6 +110,36 @@ hx_uint_t hx_env_collect(hx_array_t *vars, char **from, char **to);
 cpu_set_t *hx_cpu_affinity_pick(hx_core_conf_t *ccf, hx_uint_t n);
 
 
+/*
+ * Between the files of the process model (hx_process_cycle.c, the
+ * master; hx_worker_cycle.c; hx_upgrade.c).
+ */
+
+/* the flags signals and channel commands set, read by the loops */
+extern volatile sig_atomic_t  hx_quit;
+extern volatile sig_atomic_t  hx_terminate;
+extern volatile sig_atomic_t  hx_reopen;
+
+/*
+ * Sets the flag signo stands for in this kind of process and returns the
+ * words the log line ends with (", reconfiguring").  Touches only
+ * sig_atomic_t flags, so a signal handler may call it.
+ */
+char *hx_signal_action(int signo);
+
+/* "signal 1 (SIGHUP) received from 12, reconfiguring" */
+void hx_signal_log(int signo, pid_t from, char *action);
+
+/* the body of a worker process, for hx_spawn_process(); never returns */
+void hx_worker_process_cycle(hx_cycle_t *cycle, void *data);
+
+/* USR2: forks and execs the new binary; its pid, or 0 (logged) */
+pid_t hx_exec_new_binary(hx_cycle_t *cycle);
+
+/* the new binary exited: the .oldbin pid file gets its name back */
+void hx_restore_pidfile(hx_cycle_t *cycle);
+
+
 extern hx_uint_t  hx_ncpu;
 extern hx_uint_t  hx_pagesize;
 extern hx_uint_t  hx_inherited;
