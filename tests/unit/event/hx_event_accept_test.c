@@ -386,3 +386,20 @@ Test(event_accept, disable_and_enable_toggle_every_listener)
     cr_assert_eq(hx_enable_accept_events(&hxt_cycle), HX_OK);
     cr_assert_eq(hxt_alerts, 0);
 }
+
+
+Test(event_accept, udp_listeners_stay_armed_when_slots_run_out)
+{
+    start(8);
+
+    /*
+     * Enabling re-arms stream listeners only, so a datagram listener that
+     * disabling took away would stay deaf for good.
+     */
+    ls->type = SOCK_DGRAM;
+
+    cr_assert_eq(hx_disable_accept_events(&hxt_cycle, 1), HX_OK);
+    cr_assert(ls->connection->read->active);
+
+    ls->type = SOCK_STREAM;
+}
