@@ -672,8 +672,14 @@ class Daemon:
 def daemon(hanx):
     d = Daemon(hanx)
     yield d
-    for name in ("logs/hanx.pid", "logs/hanx.pid.oldbin"):
-        d.stop(d.pid(name))
+
+    # a failed test may leave an old and a new master; stopping one can
+    # move the other's pid file, so read both names before stopping any
+    pids = {d.pid(name) for name in ("logs/hanx.pid",
+                                     "logs/hanx.pid.oldbin")}
+    for pid in pids:
+        d.stop(pid)
+    d.stop(d.pid())
 
 
 def test_usr2_starts_a_new_binary_on_the_same_sockets(hanx, daemon):
