@@ -265,9 +265,12 @@ hx_event_init_conf(hx_cycle_t *cycle, void *conf)
         return HX_CONF_ERROR;
     }
 
-    if (cycle->connection_n < cycle->listening.nelts + 1) {
+    if (cycle->connection_n < cycle->listening.nelts + 2) {
 
-        /* a slot per listening socket, plus one for the master's channel */
+        /*
+         * a slot per listening socket, plus the worker's own two: the
+         * master's channel and the signal self-pipe
+         */
 
         hx_log_error(HX_LOG_EMERG, cycle->log, 0,
                      "%ui worker_connections are not enough "

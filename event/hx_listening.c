@@ -374,6 +374,14 @@ hx_open_listening_sockets(hx_cycle_t *cycle)
             break;
         }
 
+        if (hx_process == HX_PROCESS_MASTER) {
+            /*
+             * A reload: the master's loop also carries VRRP adverts and
+             * must not sleep; the running configuration stays in force.
+             */
+            break;
+        }
+
         hx_log_error(HX_LOG_NOTICE, cycle->log, 0,
                      "try again to bind() after %dms", HX_LISTEN_BIND_DELAY);
 
