@@ -400,9 +400,7 @@ hx_set_priority(hx_conf_t *cf, hx_command_t *cmd, void *conf)
         ccf->priority = -ccf->priority;
     }
 
-    if (ccf->priority < -20 || ccf->priority > 19) {
-        return "must be between -20 and 19";
-    }
+    /* as nginx: out-of-range values are the kernel's to clamp */
 
     return HX_CONF_OK;
 }
