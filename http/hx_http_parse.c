@@ -94,6 +94,7 @@ enum {
     rl_start = 0,
     rl_method,
     rl_spaces_before_uri,
+    rl_spaces_before_host,
     rl_schema,
     rl_schema_slash,
     rl_schema_slash_slash,
@@ -101,6 +102,7 @@ enum {
     rl_host,
     rl_host_end,
     rl_host_ip_literal,
+    rl_port_start,
     rl_port,
     rl_after_slash_in_uri,
     rl_check_uri,
@@ -152,7 +154,10 @@ hx_http_parse_request_line(hx_http_parser_t *r, hx_buf_t *b)
                 r->method_end = p - 1;
                 r->method = hx_http_method_bit(r->request_start,
                                                p - r->request_start);
-                state = rl_spaces_before_uri;
+
+                /* CONNECT names an authority, "host:port" (RFC 9112 3.2.3) */
+                state = (r->method == HX_HTTP_CONNECT) ? rl_spaces_before_host
+                                                        : rl_spaces_before_uri;
                 break;
             }
 
@@ -216,6 +221,14 @@ hx_http_parse_request_line(hx_http_parser_t *r, hx_buf_t *b)
             state = rl_host_start;
             break;
 
+        case rl_spaces_before_host:
+
+            if (ch == ' ') {
+                break;
+            }
+
+            /* fall through */
+
         case rl_host_start:
             r->host_start = p;
 
@@ -243,10 +256,17 @@ hx_http_parse_request_line(hx_http_parser_t *r, hx_buf_t *b)
 
             r->host_end = p;
 
-            switch (ch) {
-            case ':':
-                state = rl_port;
+            if (ch == ':') {
+                r->port_start = p + 1;
+                state = rl_port_start;
                 break;
+            }
+
+            if (r->method == HX_HTTP_CONNECT) {
+                return HX_HTTP_PARSE_INVALID_REQUEST;
+            }
+
+            switch (ch) {
             case '/':
                 r->uri_start = p;
                 state = rl_after_slash_in_uri;
@@ -287,6 +307,20 @@ hx_http_parse_request_line(hx_http_parser_t *r, hx_buf_t *b)
             case '-':
             case '_':
             case '~':
+                /* unreserved */
+                break;
+            case '!':
+            case '$':
+            case '&':
+            case '\'':
+            case '(':
+            case ')':
+            case '*':
+            case '+':
+            case ',':
+            case ';':
+            case '=':
+                /* sub-delims, allowed in IPvFuture (RFC 3986 3.2.2) */
                 break;
             case ']':
                 state = rl_host_end;
@@ -297,9 +331,33 @@ hx_http_parse_request_line(hx_http_parser_t *r, hx_buf_t *b)
 
             break;
 
+        case rl_port_start:
+
+            state = rl_port;
+
+            if (ch >= '0' && ch <= '9') {
+                break;
+            }
+
+            if (r->method == HX_HTTP_CONNECT) {
+                return HX_HTTP_PARSE_INVALID_REQUEST;
+            }
+
+            /* fall through */
+
         case rl_port:
             if (ch >= '0' && ch <= '9') {
                 break;
+            }
+
+            if (r->method == HX_HTTP_CONNECT) {
+                if (ch == ' ') {
+                    r->port_end = p;
+                    state = rl_http_09;
+                    break;
+                }
+
+                return HX_HTTP_PARSE_INVALID_REQUEST;
             }
 
             switch (ch) {
@@ -514,6 +572,13 @@ hx_http_parse_request_line(hx_http_parser_t *r, hx_buf_t *b)
             if (ch != '/') {
                 return HX_HTTP_PARSE_INVALID_REQUEST;
             }
+
+            if (r->method == HX_HTTP_CONNECT) {
+                /* a CONNECT request's URI is "/": the one in "HTTP/" */
+                r->uri_start = p;
+                r->uri_end = p + 1;
+            }
+
             state = rl_first_major_digit;
             break;
 
@@ -1101,8 +1166,15 @@ hx_http_parse_complex_uri(hx_http_parser_t *r, uint8_t *dst, size_t *len,
 
 args:
 
+    /* the fragment is not part of the arguments */
+
     *args = p;
-    *args_len = r->uri_end - p;
+
+    while (p < r->uri_end && *p != '#') {
+        p++;
+    }
+
+    *args_len = p - *args;
 
 done:
 

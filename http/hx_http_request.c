@@ -615,7 +615,10 @@ hx_http_process_request_fields(hx_http_request_t *r)
         host.len = p->host_end - p->host_start;
         host.data = p->host_start;
 
-        if (p->port_end > p->port_start && p->port_start == p->host_end + 1) {
+        if (p->port_end) {
+
+            /* validated with its port, as a Host header would be */
+
             host.len = p->port_end - p->host_start;
         }
 
@@ -650,39 +653,32 @@ hx_int_t
 hx_http_process_request_uri(hx_http_request_t *r)
 {
     size_t                      len, args_len;
-    uint8_t                    *args;
+    uint8_t                    *args, *u;
     hx_http_parser_t           *p;
     hx_http_core_srv_conf_t    *cscf;
 
     p = &r->parser;
 
-    if (p->args_start) {
-        r->uri.len = p->args_start - 1 - p->uri_start;
-    } else {
-        r->uri.len = p->uri_end - p->uri_start;
-    }
-
     if (p->complex_uri || p->quoted_uri || p->empty_path_in_uri) {
 
-        len = p->uri_end - p->uri_start + 1;
-
-        r->uri.data = hx_pnalloc(r->pool, len);
+        r->uri.data = hx_pnalloc(r->pool, p->uri_end - p->uri_start + 2);
         if (r->uri.data == NULL) {
             hx_http_close_request(r, HX_HTTP_INTERNAL_SERVER_ERROR);
             return HX_ERROR;
         }
 
+        u = r->uri.data;
+
+        if (p->empty_path_in_uri && *p->uri_start != '/') {
+            /* "http://host?args": the path is "/" */
+            *u++ = '/';
+        }
+
         cscf = hx_http_get_module_srv_conf(r, hx_http_core_module);
 
-        if (p->empty_path_in_uri) {
-            r->uri.data[0] = '/';
-            r->uri.len = 1;
-            p->uri_ext = NULL;
-
-        } else if (hx_http_parse_complex_uri(p, r->uri.data, &r->uri.len,
-                                             cscf->merge_slashes, &args,
-                                             &args_len)
-                   != HX_OK)
+        if (hx_http_parse_complex_uri(p, u, &len, cscf->merge_slashes, &args,
+                                      &args_len)
+            != HX_OK)
         {
             r->uri.len = 0;
 
@@ -692,8 +688,22 @@ hx_http_process_request_uri(hx_http_request_t *r)
             return HX_ERROR;
         }
 
+        r->uri.len = (u - r->uri.data) + len;
+
+        if (args) {
+            r->args.len = args_len;
+            r->args.data = args;
+        }
+
     } else {
         r->uri.data = p->uri_start;
+        r->uri.len = (p->args_start ? p->args_start - 1 : p->uri_end)
+                     - p->uri_start;
+
+        if (p->args_start && p->uri_end > p->args_start) {
+            r->args.len = p->uri_end - p->args_start;
+            r->args.data = p->args_start;
+        }
     }
 
     r->unparsed_uri.len = p->uri_end - p->uri_start;
@@ -701,18 +711,12 @@ hx_http_process_request_uri(hx_http_request_t *r)
 
     r->valid_unparsed_uri = p->empty_path_in_uri ? 0 : 1;
 
-    if (p->uri_ext) {
-        if (p->uri_ext >= r->uri.data && p->uri_ext <= r->uri.data
-                                                       + r->uri.len)
-        {
-            r->exten.len = r->uri.data + r->uri.len - p->uri_ext;
-            r->exten.data = p->uri_ext;
-        }
-    }
-
-    if (p->args_start && p->uri_end > p->args_start) {
-        r->args.len = p->uri_end - p->args_start;
-        r->args.data = p->args_start;
+    if (p->uri_ext
+        && p->uri_ext >= r->uri.data
+        && p->uri_ext <= r->uri.data + r->uri.len)
+    {
+        r->exten.len = r->uri.data + r->uri.len - p->uri_ext;
+        r->exten.data = p->uri_ext;
     }
 
     hx_log_debug(HX_LOG_DEBUG_HTTP, r->connection->log, 0,

@@ -1547,8 +1547,8 @@ hx_http_script_file_code(hx_http_script_engine_t *e)
         ok = exists;
         break;
 
-    default: /* hx_http_script_file_exec */
-        ok = exists && S_ISREG(sb.st_mode) && (sb.st_mode & S_IXUSR);
+    default: /* hx_http_script_file_exec, directories included */
+        ok = exists && (sb.st_mode & S_IXUSR);
         break;
     }
 

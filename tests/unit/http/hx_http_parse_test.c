@@ -514,3 +514,64 @@ Test(cookies, multi_header_lookup)
     cr_assert_eq(v.len, 1);
     cr_assert_eq(v.data[0], '3');
 }
+
+
+Test(request_line, connect_takes_an_authority)
+{
+    parse_result_t  r;
+
+    r = parse_line("CONNECT example.com:443 HTTP/1.1\r\n");
+
+    cr_assert_eq(r.rc, HX_OK);
+    cr_assert_eq(r.p.method, HX_HTTP_CONNECT);
+    assert_str(str_of(r.p.host_start, r.p.host_end), "example.com");
+    assert_str(str_of(r.p.port_start, r.p.port_end), "443");
+    assert_str(str_of(r.p.uri_start, r.p.uri_end), "/");
+}
+
+
+Test(request_line, connect_without_port_or_with_path_is_invalid)
+{
+    cr_assert_eq(parse_line("CONNECT example.com HTTP/1.1\r\n").rc,
+                 HX_HTTP_PARSE_INVALID_REQUEST);
+    cr_assert_eq(parse_line("CONNECT / HTTP/1.1\r\n").rc,
+                 HX_HTTP_PARSE_INVALID_REQUEST);
+    cr_assert_eq(parse_line("CONNECT example.com:/ HTTP/1.1\r\n").rc,
+                 HX_HTTP_PARSE_INVALID_REQUEST);
+}
+
+
+Test(request_line, absolute_port_is_marked)
+{
+    parse_result_t  r;
+
+    r = parse_line("GET http://h:8080/ HTTP/1.1\r\n");
+
+    cr_assert_eq(r.rc, HX_OK);
+    assert_str(str_of(r.p.port_start, r.p.port_end), "8080");
+    cr_assert_eq(parse_line("GET http://h:80:81/ HTTP/1.1\r\n").rc,
+                 HX_HTTP_PARSE_INVALID_REQUEST);
+}
+
+
+Test(request_line, ipvfuture_accepts_sub_delims)
+{
+    parse_result_t  r;
+
+    r = parse_line("GET http://[v1.a!$&'()*+,;=-._~:]/ HTTP/1.1\r\n");
+
+    cr_assert_eq(r.rc, HX_OK);
+    assert_str(str_of(r.p.host_start, r.p.host_end),
+               "[v1.a!$&'()*+,;=-._~:]");
+}
+
+
+Test(complex_uri, fragment_is_not_in_args)
+{
+    char      out[256];
+    hx_str_t  args;
+
+    cr_assert_eq(complex_uri("/a/./b?x=1#frag", out, 1, &args), HX_OK);
+    cr_assert_str_eq(out, "/a/b");
+    assert_str(args, "x=1");
+}
