@@ -52,6 +52,20 @@ struct hx_http_log_ctx_s {
 };
 
 
+/*
+ * The status counters (stub_status) live in the event layer's shared
+ * page when it has them (HX_EVENT_STAT): http moves requests between
+ * reading and writing there.
+ */
+#if (HX_EVENT_STAT)
+#define hx_http_stat_add(field, n)                                            \
+    (void) __atomic_fetch_add(&hx_event_stat->field, (uint64_t) (n),          \
+                              __ATOMIC_RELAXED)
+#else
+#define hx_http_stat_add(field, n)
+#endif
+
+
 /* per-request module context, as nginx's ngx_http_get_module_ctx */
 #define hx_http_get_module_ctx(r, module)  (r)->ctx[module.ctx_index]
 #define hx_http_set_ctx(r, c, module)      (r)->ctx[module.ctx_index] = c;

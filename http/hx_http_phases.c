@@ -16,6 +16,10 @@
 #include <hx_http.h>
 
 
+static hx_int_t hx_http_core_auth_delay(hx_http_request_t *r);
+static void hx_http_core_auth_delay_handler(hx_http_request_t *r);
+
+
 /* starts the phases for a new request or after an internal redirect */
 void
 hx_http_handler(hx_http_request_t *r)
@@ -328,6 +332,11 @@ hx_http_core_access_phase(hx_http_request_t *r, hx_http_phase_handler_t *ph)
 
     /* HX_ERROR or an HTTP status */
 
+    if (rc == HX_HTTP_UNAUTHORIZED) {
+        r->access_code = rc;
+        return hx_http_core_auth_delay(r);
+    }
+
     hx_http_finalize_request(r, rc);
     return HX_OK;
 }
@@ -349,6 +358,10 @@ hx_http_core_post_access_phase(hx_http_request_t *r,
                          "access forbidden by rule");
         }
 
+        if (access_code == HX_HTTP_UNAUTHORIZED) {
+            return hx_http_core_auth_delay(r);
+        }
+
         r->access_code = 0;
 
         hx_http_finalize_request(r, access_code);
@@ -357,6 +370,75 @@ hx_http_core_post_access_phase(hx_http_request_t *r,
 
     r->phase_handler++;
     return HX_AGAIN;
+}
+
+
+/*
+ * auth_delay: a 401 goes out only after the delay, so that guessing
+ * credentials costs the client time; the write event's timer holds it.
+ */
+static hx_int_t
+hx_http_core_auth_delay(hx_http_request_t *r)
+{
+    hx_int_t                   access_code;
+    hx_http_core_loc_conf_t   *clcf;
+
+    clcf = hx_http_get_module_loc_conf(r, hx_http_core_module);
+
+    if (clcf->auth_delay == 0) {
+        access_code = r->access_code;
+        r->access_code = 0;
+
+        hx_http_finalize_request(r, access_code);
+        return HX_OK;
+    }
+
+    hx_log_error(HX_LOG_INFO, r->connection->log, 0,
+                 "delaying unauthorized request");
+
+    if (r->connection->read->ready) {
+        hx_post_event(r->connection->read, &hx_posted_events);
+
+    } else if (hx_handle_read_event(r->connection->read, 0) != HX_OK) {
+        hx_http_finalize_request(r, HX_HTTP_INTERNAL_SERVER_ERROR);
+        return HX_OK;
+    }
+
+    r->read_event_handler = hx_http_test_reading;
+    r->write_event_handler = hx_http_core_auth_delay_handler;
+
+    r->connection->write->delayed = 1;
+    hx_add_timer(r->connection->write, clcf->auth_delay);
+
+    /* one more loop iteration, so every answer takes the same path */
+
+    hx_post_event(r->connection->write, &hx_posted_next_events);
+
+    return HX_OK;
+}
+
+
+static void
+hx_http_core_auth_delay_handler(hx_http_request_t *r)
+{
+    hx_int_t     access_code;
+    hx_event_t  *wev;
+
+    wev = r->connection->write;
+
+    if (wev->delayed) {
+
+        if (hx_handle_write_event(wev, 0) != HX_OK) {
+            hx_http_finalize_request(r, HX_HTTP_INTERNAL_SERVER_ERROR);
+        }
+
+        return;
+    }
+
+    access_code = r->access_code;
+    r->access_code = 0;
+
+    hx_http_finalize_request(r, access_code);
 }
 
 

@@ -447,6 +447,10 @@ hx_http_create_request(hx_connection_t *c)
 
     r->log_handler = hx_http_log_request_context;
 
+    r->stat_reading = 1;
+    hx_http_stat_add(reading, 1);
+    hx_http_stat_add(requests, 1);
+
     ctx = c->log->data;
     ctx->request = r;
     ctx->current_request = r;
@@ -1430,6 +1434,14 @@ hx_http_process_request(hx_http_request_t *r)
     }
 
     c->log->action = "processing client request";
+
+    if (r->stat_reading) {
+        r->stat_reading = 0;
+        hx_http_stat_add(reading, -1);
+    }
+
+    r->stat_writing = 1;
+    hx_http_stat_add(writing, 1);
 
     r->http_state = HX_HTTP_PROCESS_REQUEST_STATE;
 

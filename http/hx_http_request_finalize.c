@@ -906,6 +906,14 @@ hx_http_free_request(hx_http_request_t *r, hx_int_t rc)
         cln = cln->next;
     }
 
+    if (r->stat_reading) {
+        hx_http_stat_add(reading, -1);
+    }
+
+    if (r->stat_writing) {
+        hx_http_stat_add(writing, -1);
+    }
+
     if (rc > 0 && (r->headers_out.status == 0 || r->connection->sent == 0)) {
         r->headers_out.status = rc;
     }
