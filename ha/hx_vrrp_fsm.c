@@ -373,6 +373,7 @@ hx_vrrp_fsm_master_advert(hx_vrrp_fsm_t *fsm, hx_vrrp_input_t *in,
         || (in->priority == fsm->priority && in->addr_cmp < 0))
     {
         act |= HX_VRRP_ACT_LOWER_PRIO;
+        fsm->master_priority = in->priority;
 
         if (!fsm->lower_prio_no_advert) {
             act |= HX_VRRP_ACT_SEND_ADVERT;
