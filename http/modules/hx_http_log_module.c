@@ -197,6 +197,8 @@ static uint8_t *hx_http_log_unescaped_variable(hx_http_request_t *r,
     uint8_t *buf, uint8_t *end, hx_http_log_op_t *op);
 static uintptr_t hx_http_log_escape(uint8_t *dst, uint8_t *src,
     size_t size);
+static uintptr_t hx_http_log_escape_json(uint8_t *dst, uint8_t *src,
+    size_t size);
 static hx_int_t hx_http_log_check_length(hx_http_request_t *r,
     uint8_t *buf, uint8_t *end, size_t len);
 
@@ -1263,6 +1265,82 @@ hx_http_log_escape(uint8_t *dst, uint8_t *src, size_t size)
 }
 
 
+/*
+ * JSON string escaping as nginx's escape=json writes it: the two-letter
+ * escapes, and "\u00XX" with uppercase hex for the other control bytes
+ * (log parsers compare the lines byte for byte).  With dst NULL, returns
+ * the number of extra bytes.
+ */
+static uintptr_t
+hx_http_log_escape_json(uint8_t *dst, uint8_t *src, size_t size)
+{
+    static const uint8_t  hex[] = "0123456789ABCDEF";
+
+    uint8_t  ch;
+    size_t   len;
+
+    if (dst == NULL) {
+        len = 0;
+
+        while (size--) {
+            ch = *src++;
+
+            if (ch == '"' || ch == '\\') {
+                len++;
+
+            } else if (ch < 0x20) {
+                len += (ch == '\n' || ch == '\r' || ch == '\t'
+                        || ch == '\b' || ch == '\f')
+                       ? 1 : sizeof("\\u001F") - 2;
+            }
+        }
+
+        return (uintptr_t) len;
+    }
+
+    while (size--) {
+        ch = *src++;
+
+        if (ch >= 0x20 && ch != '"' && ch != '\\') {
+            *dst++ = ch;
+            continue;
+        }
+
+        *dst++ = '\\';
+
+        switch (ch) {
+        case '\n':
+            *dst++ = 'n';
+            break;
+        case '\r':
+            *dst++ = 'r';
+            break;
+        case '\t':
+            *dst++ = 't';
+            break;
+        case '\b':
+            *dst++ = 'b';
+            break;
+        case '\f':
+            *dst++ = 'f';
+            break;
+        case '"':
+        case '\\':
+            *dst++ = ch;
+            break;
+        default:
+            *dst++ = 'u';
+            *dst++ = '0';
+            *dst++ = '0';
+            *dst++ = hex[ch >> 4];
+            *dst++ = hex[ch & 0xf];
+        }
+    }
+
+    return (uintptr_t) dst;
+}
+
+
 static size_t
 hx_http_log_json_variable_getlen(hx_http_request_t *r, uintptr_t data)
 {
@@ -1275,7 +1353,7 @@ hx_http_log_json_variable_getlen(hx_http_request_t *r, uintptr_t data)
         return 0;
     }
 
-    len = hx_escape_json(NULL, value->data, value->len);
+    len = hx_http_log_escape_json(NULL, value->data, value->len);
 
     value->escape = len ? 1 : 0;
 
@@ -1304,13 +1382,13 @@ hx_http_log_json_variable(hx_http_request_t *r, uint8_t *buf, uint8_t *end,
         return hx_cpymem(buf, value->data, value->len);
     }
 
-    len = hx_escape_json(NULL, value->data, value->len);
+    len = hx_http_log_escape_json(NULL, value->data, value->len);
 
     if (hx_http_log_check_length(r, buf, end, value->len + len) != HX_OK) {
         return NULL;
     }
 
-    return (uint8_t *) hx_escape_json(buf, value->data, value->len);
+    return (uint8_t *) hx_http_log_escape_json(buf, value->data, value->len);
 }
 
 
