@@ -115,6 +115,7 @@ struct hx_ha_script_conf_s {
     hx_msec_t            interval;
     hx_msec_t            timeout;
     hx_int_t             weight;
+    hx_uint_t            reverse;
     hx_int_t             rise;
     hx_int_t             fall;
     hx_flag_t            init_fail;

@@ -51,6 +51,9 @@ static char *hx_ha_vrrp_addr(hx_conf_t *cf, hx_command_t *cmd, void *conf);
 static char *hx_ha_vrrp_cmd(hx_conf_t *cf, hx_command_t *cmd, void *conf);
 static char *hx_ha_vrrp_script_user(hx_conf_t *cf, hx_command_t *cmd,
     void *conf);
+static char *hx_ha_vrrp_script_weight(hx_conf_t *cf, hx_command_t *cmd,
+    void *conf);
+static hx_int_t hx_ha_vrrp_weight(hx_str_t *value);
 static char *hx_ha_vrrp_unsupported(hx_conf_t *cf, hx_command_t *cmd,
     void *conf);
 
@@ -107,10 +110,6 @@ static hx_conf_num_bounds_t  hx_ha_vrrp_prio_bounds = {
 
 static hx_conf_num_bounds_t  hx_ha_vrrp_repeat_bounds = {
     hx_conf_check_num_bounds, 0, 255
-};
-
-static hx_conf_num_bounds_t  hx_ha_vrrp_weight_bounds = {
-    hx_conf_check_num_bounds, -253, 253
 };
 
 static hx_conf_num_bounds_t  hx_ha_vrrp_count_bounds = {
@@ -335,8 +334,8 @@ static hx_command_t  hx_ha_vrrp_commands[] = {
                  interval, &hx_ha_vrrp_script_bounds),
     HX_HA_SCRIPT("timeout", HX_CONF_TAKE1, hx_ha_conf_set_dsec_slot,
                  timeout, &hx_ha_vrrp_script_bounds),
-    HX_HA_SCRIPT("weight", HX_CONF_TAKE12, hx_conf_set_num_slot, weight,
-                 &hx_ha_vrrp_weight_bounds),
+    HX_HA_SCRIPT("weight", HX_CONF_TAKE12, hx_ha_vrrp_script_weight, weight,
+                 NULL),
     HX_HA_SCRIPT("rise", HX_CONF_TAKE1, hx_conf_set_num_slot, rise,
                  &hx_ha_vrrp_count_bounds),
     HX_HA_SCRIPT("fall", HX_CONF_TAKE1, hx_conf_set_num_slot, fall,
@@ -930,6 +929,62 @@ hx_ha_vrrp_script_user(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 }
 
 
+/* "weight N [reverse]", N from -253 to 253 */
+static char *
+hx_ha_vrrp_script_weight(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    hx_str_t             *value;
+    hx_ha_script_conf_t  *sc = conf;
+
+    (void) cmd;
+
+    if (sc->weight != HX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    sc->weight = hx_ha_vrrp_weight(&value[1]);
+
+    if (sc->weight == HX_ERROR - 1000) {
+        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                          "invalid weight \"%V\", it must be between -253 "
+                          "and 253", &value[1]);
+        return HX_CONF_ERROR;
+    }
+
+    if (cf->args->nelts == 3) {
+        if (hx_strcmp(value[2].data, "reverse") != 0) {
+            hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                              "invalid parameter \"%V\" of weight",
+                              &value[2]);
+            return HX_CONF_ERROR;
+        }
+
+        sc->reverse = 1;
+    }
+
+    return HX_CONF_OK;
+}
+
+
+/* a signed weight, or HX_ERROR - 1000 (no weight is that low) */
+static hx_int_t
+hx_ha_vrrp_weight(hx_str_t *value)
+{
+    hx_int_t   w;
+    hx_uint_t  neg;
+
+    neg = value->len > 1 && value->data[0] == '-';
+    w = hx_atoi(value->data + neg, value->len - neg);
+
+    if (w == HX_ERROR || w > 253) {
+        return HX_ERROR - 1000;
+    }
+
+    return neg ? -w : w;
+}
+
+
 static char *
 hx_ha_vrrp_unsupported(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 {
@@ -1252,7 +1307,7 @@ hx_ha_vrrp_track_line(hx_conf_t *cf, void *conf)
 {
     hx_int_t        w;
     hx_str_t       *value;
-    hx_uint_t       i, neg;
+    hx_uint_t       i;
     hx_array_t     *tracks = conf;
     hx_ha_track_t  *t;
 
@@ -1284,17 +1339,16 @@ hx_ha_vrrp_track_line(hx_conf_t *cf, void *conf)
         }
 
         i++;
-        neg = value[i].len > 1 && value[i].data[0] == '-';
-        w = hx_atoi(value[i].data + neg, value[i].len - neg);
+        w = hx_ha_vrrp_weight(&value[i]);
 
-        if (w == HX_ERROR || w > 253) {
+        if (w == HX_ERROR - 1000) {
             hx_conf_log_error(HX_LOG_EMERG, cf, 0,
                               "invalid weight \"%V\", it must be between "
                               "-253 and 253", &value[i]);
             return HX_CONF_ERROR;
         }
 
-        t->weight = neg ? -w : w;
+        t->weight = w;
         t->weight_set = 1;
     }
 
@@ -1777,6 +1831,7 @@ hx_ha_vrrp_complete_tracks(hx_conf_t *cf, hx_ha_vrrp_main_conf_t *vmcf,
 
         if (!t[i].weight_set) {
             t[i].weight = t[i].script->weight;
+            t[i].reverse = t[i].script->reverse;
         }
     }
 
