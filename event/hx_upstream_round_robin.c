@@ -68,6 +68,7 @@ hx_upstream_init_round_robin(hx_conf_t *cf, hx_upstream_t *us)
 
     if (backup->number) {
         backup->backup = 1;
+        backup->single = 0;
         peers->single = 0;
         peers->next = backup;
     }
