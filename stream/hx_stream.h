@@ -374,6 +374,13 @@ void hx_stream_block_reading(hx_event_t *rev);
 hx_int_t hx_stream_udp_init_listening(hx_cycle_t *cycle, hx_listening_t *ls);
 
 /*
+ * Takes a UDP session out of its socket's session tree: later datagrams
+ * from the same client start a new session (proxy_requests).  The
+ * session itself runs on; a no-op for a TCP connection.
+ */
+void hx_stream_udp_detach(hx_connection_t *c);
+
+/*
  * Ends the session: records rc as its status (HX_STREAM_OK, 4xx, 5xx),
  * runs the log phase, closes the connection and destroys its pool.  Every
  * path that ends a session calls this, exactly once; s is gone after.

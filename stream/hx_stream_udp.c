@@ -544,13 +544,31 @@ hx_stream_udp_new_session(hx_connection_t *lc, hx_uint_t key,
 }
 
 
+void
+hx_stream_udp_detach(hx_connection_t *c)
+{
+    hx_stream_udp_t  *udp;
+
+    udp = c->udp;
+
+    if (udp == NULL || udp->tree == NULL) {
+        return;
+    }
+
+    hx_rbtree_delete(udp->tree, &udp->node);
+    udp->tree = NULL;
+}
+
+
 /* the session's pool is going: take it out of the tree */
 static void
 hx_stream_udp_delete(void *data)
 {
     hx_stream_udp_t  *udp = data;
 
-    hx_rbtree_delete(udp->tree, &udp->node);
+    if (udp->tree) {
+        hx_rbtree_delete(udp->tree, &udp->node);
+    }
 
     if (hx_stream_udp_delivering == udp) {
         hx_stream_udp_delivering = NULL;
