@@ -991,3 +991,22 @@ hx_upstream_ipvs_balancer(hx_str_t *name, const char **reason)
 
     return NULL;
 }
+
+
+uint16_t *
+hx_upstream_ipvs_slots(hx_upstream_t *us, hx_uint_t *size)
+{
+    hx_upstream_ipvs_table_t  *t;
+
+    if (us->balancer != &hx_upstream_ipvs_sh
+        && us->balancer != &hx_upstream_ipvs_dh
+        && us->balancer != &hx_upstream_ipvs_mh)
+    {
+        return NULL;
+    }
+
+    t = us->balancer_data;
+    *size = t->size;
+
+    return t->slot;
+}

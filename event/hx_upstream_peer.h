@@ -363,6 +363,14 @@ void hx_upstream_peer_set_weight(hx_upstream_t *us, hx_upstream_peer_t *peer,
     hx_int_t weight);
 
 
+/*
+ * The slot table of an sh, dh or mh upstream (peer indexes, 0xffff for
+ * none) as this process last built it, for status pages and tests; NULL
+ * for the other balancers.
+ */
+uint16_t *hx_upstream_ipvs_slots(hx_upstream_t *us, hx_uint_t *size);
+
+
 /* ---- pieces shared by the balancers -------------------------------- */
 
 #define hx_upstream_lock(peers)                                               \
