@@ -420,6 +420,21 @@ class Server:
         self.proc = None
 
 
+def wait_stopped(pid, timeout=0.2):
+    """Waits until process pid is stopped (state T in /proc), at most
+    timeout seconds; True when it is."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] in ("T", "t"):
+                    return True
+        except (OSError, IndexError):
+            return False
+        time.sleep(0.0002)
+    return False
+
+
 def socket_fds(pid):
     """How many sockets process pid holds open, or None."""
     n = 0
