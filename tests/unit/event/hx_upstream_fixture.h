@@ -137,6 +137,14 @@ hxu_args(const char *line)
 }
 
 
+/* whether an hx_str_t (not NUL-terminated) holds exactly text */
+HX_UNUSED static hx_uint_t
+hxu_str_is(hx_str_t *s, const char *text)
+{
+    return s->len == strlen(text) && hx_memcmp(s->data, text, s->len) == 0;
+}
+
+
 /* a "server ..." line given to us */
 HX_UNUSED static char *
 hxu_server(hx_upstream_t *us, const char *line)

@@ -49,7 +49,7 @@ Test(hx_upstream_peer, server_line_parameters_are_kept)
     s = us->servers->elts;
 
     cr_assert_eq(us->servers->nelts, 2);
-    cr_assert_str_eq((char *) s[0].name.data, "10.0.0.1:8080");
+    cr_assert(hxu_str_is(&s[0].name, "10.0.0.1:8080"));
     cr_assert_eq(s[0].naddrs, 1);
     cr_assert_eq(s[0].weight, 7);
     cr_assert_eq(s[0].max_conns, 3);
@@ -248,8 +248,8 @@ Test(hx_upstream_peer, init_builds_groups_with_weights_and_tries)
     cr_assert_eq(us->peers->tries, 1);
     cr_assert(us->peers->weighted);
     cr_assert(!us->peers->backup);
-    cr_assert_str_eq((char *) us->peers->peer[0].name.data, "10.0.0.1:80");
-    cr_assert_str_eq((char *) us->peers->peer[0].server.data, "10.0.0.1:80");
+    cr_assert(hxu_str_is(&us->peers->peer[0].name, "10.0.0.1:80"));
+    cr_assert(hxu_str_is(&us->peers->peer[0].server, "10.0.0.1:80"));
 
     cr_assert_not_null(us->peers->next);
     cr_assert(us->peers->next->backup);

@@ -402,7 +402,7 @@ Test(hx_upstream_round_robin, implicit_upstream_resolves_host_and_port)
     cr_assert_eq(us.peers->peer[0].max_fails, 1);
     cr_assert_eq(us.peers->peer[0].fail_timeout, 10);
     cr_assert_eq(hx_inet_get_port(us.peers->peer[0].sockaddr), 8080);
-    cr_assert_str_eq((char *) us.peers->peer[0].name.data, "127.0.0.1:8080");
+    cr_assert(hxu_str_is(&us.peers->peer[0].name, "127.0.0.1:8080"));
 
     cr_assert_eq(hxu_pick(&us, NULL, 0), 0);
 }

@@ -160,7 +160,7 @@ Test(hx_upstream_zone, groups_are_copied_into_the_zone)
 
     cr_assert_eq(us->peers->number, 2);
     cr_assert_eq(us->peers->next->number, 1);
-    cr_assert_str_eq((char *) us->peers->peer[1].name.data, "10.0.0.2:80");
+    cr_assert(hxu_str_is(&us->peers->peer[1].name, "10.0.0.2:80"));
     cr_assert_eq(hxu_pick(us, NULL, 0), 0);
 }
 
