@@ -111,6 +111,9 @@ static void hx_ha_vr_configure(hx_ha_vr_t *vr, hx_ha_vrrp_conf_t *conf);
 static void hx_ha_vr_track_ifs(hx_ha_vr_t *vr, hx_ha_vrrp_conf_t *conf);
 static hx_int_t hx_ha_vr_open(hx_ha_vr_t *vr);
 static void hx_ha_vr_update(hx_ha_vr_t *vr, hx_ha_vrrp_conf_t *conf);
+static void hx_ha_vr_drop_gone(hx_ha_vr_t *vr, hx_array_t *vips,
+    hx_ha_vrrp_conf_t *conf);
+static hx_uint_t hx_ha_vip_in(hx_ha_vip_t *vip, hx_array_t *vips);
 static void hx_ha_vr_stop(hx_ha_vr_t *vr);
 static void hx_ha_vr_free(hx_ha_vr_t *vr);
 static void hx_ha_vr_input(hx_ha_vr_t *vr, hx_vrrp_input_t *in);
@@ -131,6 +134,8 @@ static void hx_ha_vr_track(hx_ha_vr_t *vr);
 static void hx_ha_vr_recv(hx_vrrp_sock_t *s, hx_vrrp_rx_t *rx);
 static void hx_ha_vr_bad(hx_ha_vr_t *vr, hx_vrrp_rx_t *rx,
     hx_vrrp_rx_reason_e reason);
+static void hx_ha_ntop(int family, uint8_t *addr, uint8_t *text,
+    size_t size);
 static void hx_ha_if_changed(hx_ha_if_t *ifp);
 static void hx_ha_sync(hx_ha_vr_t *vr);
 static void hx_ha_group_notify(hx_ha_vr_t *vr);
@@ -557,7 +562,25 @@ hx_ha_vrrp_apply(hx_cycle_t *cycle)
         hx_queue_insert_tail(&hx_ha_vrs, &vr->queue);
     }
 
-    /* scripts nobody tracks any more stop running */
+    /* scripts nobody tracks stop running; the others run from now */
+    for (q = hx_queue_head(&hx_ha_vrs);
+         q != hx_queue_sentinel(&hx_ha_vrs);
+         q = hx_queue_next(q))
+    {
+        vr = hx_queue_data(q, hx_ha_vr_t, queue);
+        conf = vr->conf;
+
+        for (i = 0; conf->track_scripts && i < conf->track_scripts->nelts;
+             i++)
+        {
+            sc = hx_ha_script_find(
+                     &((hx_ha_track_t *) conf->track_scripts->elts)[i].name);
+            if (sc) {
+                sc->used = 1;
+            }
+        }
+    }
+
     for (q = hx_queue_head(&hx_ha_scripts);
          q != hx_queue_sentinel(&hx_ha_scripts);
          q = next)
@@ -835,36 +858,16 @@ hx_ha_vr_open(hx_ha_vr_t *vr)
 static void
 hx_ha_vr_update(hx_ha_vr_t *vr, hx_ha_vrrp_conf_t *conf)
 {
-    hx_uint_t           i, j, found, ah;
-    hx_ha_vip_t        *ovip, *nvip;
+    hx_uint_t           ah;
     hx_ha_vrrp_conf_t  *old;
 
     old = vr->conf;
     ah = (old->auth_type == HX_VRRP_AUTH_AH)
          != (conf->auth_type == HX_VRRP_AUTH_AH);
 
-    if (vr->vips_set && old->vips) {
-        ovip = old->vips->elts;
-
-        for (i = 0; i < old->vips->nelts; i++) {
-            found = 0;
-            nvip = conf->vips ? conf->vips->elts : NULL;
-
-            for (j = 0; conf->vips && j < conf->vips->nelts; j++) {
-                if (hx_memcmp(ovip[i].addr.addr, nvip[j].addr.addr,
-                              vr->alen) == 0
-                    && ovip[i].prefixlen == nvip[j].prefixlen)
-                {
-                    found = 1;
-                    break;
-                }
-            }
-
-            if (!found) {
-                (void) hx_ha_addr_del(vr->ifp, vr->family, ovip[i].addr.addr,
-                                      ovip[i].prefixlen, &vr->log);
-            }
-        }
+    if (vr->vips_set) {
+        hx_ha_vr_drop_gone(vr, old->vips, conf);
+        hx_ha_vr_drop_gone(vr, old->evips, conf);
     }
 
     hx_ha_vr_configure(vr, conf);
@@ -899,6 +902,75 @@ hx_ha_vr_update(hx_ha_vr_t *vr, hx_ha_vrrp_conf_t *conf)
 
     hx_ha_vr_track(vr);
     hx_ha_vr_arm(vr);
+}
+
+
+/* removes the addresses of vips that conf no longer has */
+static void
+hx_ha_vr_drop_gone(hx_ha_vr_t *vr, hx_array_t *vips, hx_ha_vrrp_conf_t *conf)
+{
+    hx_str_t      name;
+    hx_uint_t     i;
+    hx_ha_if_t   *ifp;
+    hx_ha_vip_t  *vip;
+
+    if (vips == NULL) {
+        return;
+    }
+
+    vip = vips->elts;
+
+    for (i = 0; i < vips->nelts; i++) {
+        if (hx_ha_vip_in(&vip[i], conf->vips)
+            || hx_ha_vip_in(&vip[i], conf->evips))
+        {
+            continue;
+        }
+
+        ifp = vr->ifp;
+
+        if (vip[i].dev.len) {
+            name = vip[i].dev;
+            ifp = hx_ha_if_get(&name, &vr->log);
+            if (ifp == NULL) {
+                continue;
+            }
+        }
+
+        (void) hx_ha_addr_del(ifp, vip[i].addr.family, vip[i].addr.addr,
+                              vip[i].prefixlen, &vr->log);
+
+        if (vip[i].dev.len) {
+            hx_ha_if_put(ifp);
+        }
+    }
+}
+
+
+static hx_uint_t
+hx_ha_vip_in(hx_ha_vip_t *vip, hx_array_t *vips)
+{
+    hx_uint_t     i;
+    hx_ha_vip_t  *v;
+
+    if (vips == NULL) {
+        return 0;
+    }
+
+    v = vips->elts;
+
+    for (i = 0; i < vips->nelts; i++) {
+        if (v[i].addr.family == vip->addr.family
+            && hx_memcmp(v[i].addr.addr, vip->addr.addr,
+                         vip->addr.family == AF_INET ? 4 : 16) == 0
+            && v[i].prefixlen == vip->prefixlen
+            && hx_str_eq(&v[i].dev, &vip->dev))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -1004,8 +1076,7 @@ hx_ha_vr_act(hx_ha_vr_t *vr, hx_uint_t act)
     }
 
     if (act & HX_VRRP_ACT_LOWER_PRIO) {
-        (void) hx_inet_ntop(vr->family, vr->master_addr, text,
-                            sizeof(text));
+        hx_ha_ntop(vr->family, vr->master_addr, text, sizeof(text));
 
         if (vr->fsm.state == HX_VRRP_MASTER) {
             hx_log_error(HX_LOG_INFO, &vr->log, 0,
@@ -1686,7 +1757,7 @@ hx_ha_vr_bad(hx_ha_vr_t *vr, hx_vrrp_rx_t *rx, hx_vrrp_rx_reason_e reason)
         return;
     }
 
-    (void) hx_inet_ntop(vr->family, rx->src, text, sizeof(text));
+    hx_ha_ntop(vr->family, rx->src, text, sizeof(text));
 
     hx_log_error(HX_LOG_INFO, &vr->log, 0,
                  "(%V) ignoring an advertisement from %s: %s "
@@ -1696,6 +1767,17 @@ hx_ha_vr_bad(hx_ha_vr_t *vr, hx_vrrp_rx_t *rx, hx_vrrp_rx_reason_e reason)
 
     vr->bad_logged = hx_current_msec;
     vr->bad_quiet = 0;
+}
+
+
+/* an address as a C string, for "%s" */
+static void
+hx_ha_ntop(int family, uint8_t *addr, uint8_t *text, size_t size)
+{
+    size_t  n;
+
+    n = hx_inet_ntop(family, addr, text, size - 1);
+    text[n] = '\0';
 }
 
 
