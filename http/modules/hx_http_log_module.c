@@ -22,15 +22,20 @@
  * A name with variables is evaluated per request and opened for that
  * write only (after checking, as nginx does, that the request's root
  * directory exists, so a request for an unknown host can't create log
- * files anywhere), unless open_log_file_cache keeps descriptors: then a
- * small LRU list per worker remembers them, with nginx's max, inactive,
- * min_uses and valid semantics.
+ * files anywhere), unless open_log_file_cache keeps descriptors
+ * (hx_http_log_cache.c).  The escapes are in hx_http_log_escape.c.
+ *
+ * "syslog:server=..." sends each line as one datagram with the syslog
+ * header instead (hx_http_syslog.c); such logs are never buffered.
  */
 
 #include <hx_config.h>
 #include <hx_core.h>
 #include <hx_event.h>
 #include <hx_http.h>
+#include <hx_http_syslog.h>
+#include <hx_http_log_cache.h>
+#include <hx_http_log_escape.h>
 
 #include <zlib.h>
 
@@ -94,31 +99,10 @@ typedef struct {
     hx_http_log_script_t       *script;
     time_t                      disk_full_time;
     time_t                      error_log_time;
+    hx_http_syslog_peer_t      *syslog_peer;
     hx_http_log_fmt_t          *format;
     hx_http_complex_value_t    *filter;
 } hx_http_log_t;
-
-
-/* one remembered descriptor of open_log_file_cache */
-typedef struct {
-    hx_queue_t                  queue;     /* most recently used first */
-    hx_uint_t                   hash;
-    hx_str_t                    name;      /* NUL-terminated */
-    hx_fd_t                     fd;
-    hx_uint_t                   uses;
-    time_t                      created;   /* when fd was last checked */
-    time_t                      accessed;
-    dev_t                       dev;
-    ino_t                       ino;
-} hx_http_log_cached_file_t;
-
-
-typedef struct {
-    hx_queue_t                  expire_queue;
-    hx_uint_t                   current;
-    hx_uint_t                   max;
-    time_t                      inactive;
-} hx_http_log_file_cache_t;
 
 
 typedef struct {
@@ -142,6 +126,8 @@ typedef struct {
 
 static void hx_http_log_write(hx_http_request_t *r, hx_http_log_t *log,
     uint8_t *buf, size_t len);
+static void hx_http_log_syslog(hx_http_request_t *r, hx_http_log_t *log,
+    size_t len);
 static ssize_t hx_http_log_script_write(hx_http_request_t *r,
     hx_http_log_script_t *script, uint8_t **name, uint8_t *buf, size_t len);
 static ssize_t hx_http_log_gzip(hx_fd_t fd, uint8_t *buf, size_t len,
@@ -153,16 +139,6 @@ static void hx_http_log_flush(hx_open_file_t *file, hx_log_t *log);
 static void hx_http_log_flush_handler(hx_event_t *ev);
 static void hx_http_log_flush_all(hx_cycle_t *cycle);
 
-static hx_fd_t hx_http_log_cache_open(hx_http_log_file_cache_t *cache,
-    hx_str_t *name, time_t valid, hx_uint_t min_uses,
-    hx_http_log_cached_file_t **cached, hx_log_t *log);
-static void hx_http_log_cache_release(hx_http_log_file_cache_t *cache,
-    hx_http_log_cached_file_t *file, hx_uint_t min_uses, hx_log_t *log);
-static void hx_http_log_cache_expire(hx_http_log_file_cache_t *cache,
-    hx_uint_t n, hx_log_t *log);
-static void hx_http_log_cache_free(hx_http_log_file_cache_t *cache,
-    hx_http_log_cached_file_t *file, hx_log_t *log);
-static void hx_http_log_cache_cleanup(void *data);
 
 static uint8_t *hx_http_log_copy(hx_http_request_t *r, uint8_t *buf,
     uint8_t *end, hx_http_log_op_t *op);
@@ -195,10 +171,6 @@ static size_t hx_http_log_unescaped_variable_getlen(hx_http_request_t *r,
     uintptr_t data);
 static uint8_t *hx_http_log_unescaped_variable(hx_http_request_t *r,
     uint8_t *buf, uint8_t *end, hx_http_log_op_t *op);
-static uintptr_t hx_http_log_escape(uint8_t *dst, uint8_t *src,
-    size_t size);
-static uintptr_t hx_http_log_escape_json(uint8_t *dst, uint8_t *src,
-    size_t size);
 static hx_int_t hx_http_log_check_length(hx_http_request_t *r,
     uint8_t *buf, uint8_t *end, size_t len);
 
@@ -364,6 +336,11 @@ hx_http_log_handler(hx_http_request_t *r)
 
         len++;   /* the line feed */
 
+        if (log[l].syslog_peer) {
+            hx_http_log_syslog(r, &log[l], len - 1);
+            continue;
+        }
+
         buffer = log[l].file ? log[l].file->data : NULL;
 
         if (buffer) {
@@ -425,6 +402,53 @@ hx_http_log_handler(hx_http_request_t *r)
     }
 
     return HX_OK;
+}
+
+
+/* one message of len bytes (header apart, no line feed) to syslog */
+static void
+hx_http_log_syslog(hx_http_request_t *r, hx_http_log_t *log, size_t len)
+{
+    size_t             size;
+    ssize_t            n;
+    uint8_t           *line, *p, *end;
+    hx_uint_t          i, nops;
+    hx_http_log_op_t  *op;
+
+    line = hx_pnalloc(r->pool, HX_HTTP_SYSLOG_HEADER_LEN(log->syslog_peer)
+                               + len);
+    if (line == NULL) {
+        return;
+    }
+
+    p = hx_http_syslog_add_header(log->syslog_peer, line);
+    end = p + len;
+
+    op = log->format->ops->elts;
+    nops = log->format->ops->nelts;
+
+    for (i = 0; i < nops && p; i++) {
+        p = op[i].run(r, p, end, &op[i]);
+    }
+
+    if (p == NULL) {
+        return;
+    }
+
+    size = p - line;
+
+    n = hx_http_syslog_send(log->syslog_peer, line, size,
+                            r->connection->log);
+
+    if (n < 0) {
+        hx_log_error(HX_LOG_WARN, r->connection->log, hx_errno,
+                     "send() to syslog failed");
+
+    } else if ((size_t) n != size) {
+        hx_log_error(HX_LOG_WARN, r->connection->log, 0,
+                     "send() to syslog has written only %z of %uz",
+                     n, size);
+    }
 }
 
 
@@ -792,234 +816,6 @@ hx_http_log_exit_process(hx_cycle_t *cycle)
 }
 
 
-/*
- * The open_log_file_cache lookup.  Returns an open descriptor for name
- * (and in *cached the node that holds it, or NULL when the file was
- * opened for this write only), or HX_INVALID_FILE with errno set.
- */
-static hx_fd_t
-hx_http_log_cache_open(hx_http_log_file_cache_t *cache, hx_str_t *name,
-    time_t valid, hx_uint_t min_uses, hx_http_log_cached_file_t **cached,
-    hx_log_t *log)
-{
-    time_t                      now;
-    hx_fd_t                     fd;
-    hx_err_t                    err;
-    hx_uint_t                   hash;
-    hx_queue_t                 *q;
-    struct stat                 sb;
-    hx_http_log_cached_file_t  *file;
-
-    (void) min_uses;
-
-    *cached = NULL;
-    now = hx_time();
-    hash = hx_hash_key(name->data, name->len);
-
-    file = NULL;
-
-    for (q = hx_queue_head(&cache->expire_queue);
-         q != hx_queue_sentinel(&cache->expire_queue);
-         q = hx_queue_next(q))
-    {
-        file = hx_queue_data(q, hx_http_log_cached_file_t, queue);
-
-        if (file->hash == hash && hx_str_eq(&file->name, name)) {
-            break;
-        }
-
-        file = NULL;
-    }
-
-    if (file) {
-        file->uses++;
-        hx_queue_remove(&file->queue);
-
-        if (file->fd != HX_INVALID_FILE && now - file->created < valid) {
-            goto found;
-        }
-
-        /* not kept open yet, or due for a check that it is the same file */
-
-        fd = hx_open_file(name->data, HX_FILE_APPEND, HX_FILE_CREATE_OR_OPEN,
-                          HX_FILE_DEFAULT_ACCESS);
-
-        if (fd == HX_INVALID_FILE) {
-            err = hx_errno;
-            hx_http_log_cache_free(cache, file, log);
-            hx_set_errno(err);
-            return HX_INVALID_FILE;
-        }
-
-        if (hx_fd_info(fd, &sb) == -1) {
-            sb.st_dev = 0;
-            sb.st_ino = 0;
-        }
-
-        if (file->fd != HX_INVALID_FILE) {
-
-            if (sb.st_dev == file->dev && sb.st_ino == file->ino) {
-                (void) hx_close_file(fd);
-                fd = file->fd;
-
-            } else {
-                /* the file was moved or removed: write to the new one */
-                (void) hx_close_file(file->fd);
-            }
-        }
-
-        file->fd = fd;
-        file->dev = sb.st_dev;
-        file->ino = sb.st_ino;
-        file->created = now;
-
-        goto found;
-    }
-
-    fd = hx_open_file(name->data, HX_FILE_APPEND, HX_FILE_CREATE_OR_OPEN,
-                      HX_FILE_DEFAULT_ACCESS);
-
-    if (fd == HX_INVALID_FILE) {
-        return HX_INVALID_FILE;
-    }
-
-    if (cache->current >= cache->max) {
-        hx_http_log_cache_expire(cache, 0, log);
-    }
-
-    file = hx_alloc(sizeof(hx_http_log_cached_file_t) + name->len + 1, log);
-    if (file == NULL) {
-        /* written once without the cache */
-        return fd;
-    }
-
-    file->name.len = name->len;
-    file->name.data = (uint8_t *) (file + 1);
-    hx_memcpy(file->name.data, name->data, name->len);
-    file->name.data[name->len] = '\0';
-
-    file->hash = hash;
-    file->fd = fd;
-    file->uses = 1;
-    file->created = now;
-
-    if (hx_fd_info(fd, &sb) == -1) {
-        sb.st_dev = 0;
-        sb.st_ino = 0;
-    }
-
-    file->dev = sb.st_dev;
-    file->ino = sb.st_ino;
-
-    cache->current++;
-
-found:
-
-    file->accessed = now;
-    hx_queue_insert_head(&cache->expire_queue, &file->queue);
-
-    *cached = file;
-
-    return file->fd;
-}
-
-
-/*
- * After a write: a file used fewer than min_uses times is not kept open;
- * then up to two entries unused for "inactive" are dropped.
- */
-static void
-hx_http_log_cache_release(hx_http_log_file_cache_t *cache,
-    hx_http_log_cached_file_t *file, hx_uint_t min_uses, hx_log_t *log)
-{
-    if (file->uses < min_uses && file->fd != HX_INVALID_FILE) {
-        if (hx_close_file(file->fd) == -1) {
-            hx_log_error(HX_LOG_ALERT, log, hx_errno,
-                         "close() \"%s\" failed", file->name.data);
-        }
-
-        file->fd = HX_INVALID_FILE;
-    }
-
-    hx_http_log_cache_expire(cache, 1, log);
-}
-
-
-/*
- * Drops least recently used entries: with n == 0 the oldest one
- * unconditionally (room for a new one), then, as with n == 1, up to two
- * that have been unused for longer than "inactive".
- */
-static void
-hx_http_log_cache_expire(hx_http_log_file_cache_t *cache, hx_uint_t n,
-    hx_log_t *log)
-{
-    time_t                      now;
-    hx_queue_t                 *q;
-    hx_http_log_cached_file_t  *file;
-
-    now = hx_time();
-
-    while (n < 3) {
-
-        if (hx_queue_empty(&cache->expire_queue)) {
-            return;
-        }
-
-        q = hx_queue_last(&cache->expire_queue);
-        file = hx_queue_data(q, hx_http_log_cached_file_t, queue);
-
-        if (n++ != 0 && now - file->accessed <= cache->inactive) {
-            return;
-        }
-
-        hx_queue_remove(q);
-        hx_http_log_cache_free(cache, file, log);
-    }
-}
-
-
-/* forgets an entry already taken off the queue */
-static void
-hx_http_log_cache_free(hx_http_log_file_cache_t *cache,
-    hx_http_log_cached_file_t *file, hx_log_t *log)
-{
-    if (file->fd != HX_INVALID_FILE && hx_close_file(file->fd) == -1) {
-        hx_log_error(HX_LOG_ALERT, log, hx_errno,
-                     "close() \"%s\" failed", file->name.data);
-    }
-
-    cache->current--;
-    hx_free(file);
-}
-
-
-/* the cycle pool's cleanup: closes every descriptor the cache keeps */
-static void
-hx_http_log_cache_cleanup(void *data)
-{
-    hx_http_log_file_cache_t  *cache = data;
-
-    hx_queue_t                 *q;
-    hx_http_log_cached_file_t  *file;
-
-    while (!hx_queue_empty(&cache->expire_queue)) {
-        q = hx_queue_last(&cache->expire_queue);
-        file = hx_queue_data(q, hx_http_log_cached_file_t, queue);
-
-        hx_queue_remove(q);
-
-        if (file->fd != HX_INVALID_FILE) {
-            (void) hx_close_file(file->fd);
-        }
-
-        hx_free(file);
-    }
-
-    cache->current = 0;
-}
-
-
 /* the ops */
 
 static uint8_t *
@@ -1218,126 +1014,6 @@ hx_http_log_variable(hx_http_request_t *r, uint8_t *buf, uint8_t *end,
     }
 
     return (uint8_t *) hx_http_log_escape(buf, value->data, value->len);
-}
-
-
-/*
- * The default escaping: '"', '\\', control bytes and bytes from 0x7f up
- * become "\xHH".  With dst NULL, returns how many bytes need it.
- */
-static uintptr_t
-hx_http_log_escape(uint8_t *dst, uint8_t *src, size_t size)
-{
-    static const uint8_t  hex[] = "0123456789ABCDEF";
-
-    uint8_t    ch;
-    hx_uint_t  n;
-
-    if (dst == NULL) {
-        n = 0;
-
-        while (size--) {
-            ch = *src++;
-
-            if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\') {
-                n++;
-            }
-        }
-
-        return (uintptr_t) n;
-    }
-
-    while (size--) {
-        ch = *src++;
-
-        if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\') {
-            *dst++ = '\\';
-            *dst++ = 'x';
-            *dst++ = hex[ch >> 4];
-            *dst++ = hex[ch & 0xf];
-
-        } else {
-            *dst++ = ch;
-        }
-    }
-
-    return (uintptr_t) dst;
-}
-
-
-/*
- * JSON string escaping as nginx's escape=json writes it: the two-letter
- * escapes, and "\u00XX" with uppercase hex for the other control bytes
- * (log parsers compare the lines byte for byte).  With dst NULL, returns
- * the number of extra bytes.
- */
-static uintptr_t
-hx_http_log_escape_json(uint8_t *dst, uint8_t *src, size_t size)
-{
-    static const uint8_t  hex[] = "0123456789ABCDEF";
-
-    uint8_t  ch;
-    size_t   len;
-
-    if (dst == NULL) {
-        len = 0;
-
-        while (size--) {
-            ch = *src++;
-
-            if (ch == '"' || ch == '\\') {
-                len++;
-
-            } else if (ch < 0x20) {
-                len += (ch == '\n' || ch == '\r' || ch == '\t'
-                        || ch == '\b' || ch == '\f')
-                       ? 1 : sizeof("\\u001F") - 2;
-            }
-        }
-
-        return (uintptr_t) len;
-    }
-
-    while (size--) {
-        ch = *src++;
-
-        if (ch >= 0x20 && ch != '"' && ch != '\\') {
-            *dst++ = ch;
-            continue;
-        }
-
-        *dst++ = '\\';
-
-        switch (ch) {
-        case '\n':
-            *dst++ = 'n';
-            break;
-        case '\r':
-            *dst++ = 'r';
-            break;
-        case '\t':
-            *dst++ = 't';
-            break;
-        case '\b':
-            *dst++ = 'b';
-            break;
-        case '\f':
-            *dst++ = 'f';
-            break;
-        case '"':
-        case '\\':
-            *dst++ = ch;
-            break;
-        default:
-            *dst++ = 'u';
-            *dst++ = '0';
-            *dst++ = '0';
-            *dst++ = hex[ch >> 4];
-            *dst++ = hex[ch & 0xf];
-        }
-    }
-
-    return (uintptr_t) dst;
 }
 
 
@@ -1603,13 +1279,6 @@ hx_http_log_set_log(hx_conf_t *cf, hx_command_t *cmd, void *conf)
         return HX_CONF_ERROR;
     }
 
-    if (hx_strncmp(value[1].data, "syslog:", 7) == 0) {
-        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "\"syslog:\" access logs are not supported by "
-                          "hanx");
-        return HX_CONF_ERROR;
-    }
-
     if (llcf->logs == NULL) {
         llcf->logs = hx_array_create(cf->pool, 2, sizeof(hx_http_log_t));
         if (llcf->logs == NULL) {
@@ -1626,9 +1295,30 @@ hx_http_log_set_log(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 
     hx_memzero(log, sizeof(hx_http_log_t));
 
-    n = hx_http_script_variables_count(&value[1]);
+    if (hx_strncmp(value[1].data, "syslog:", 7) == 0) {
 
-    if (n == 0) {
+        log->syslog_peer = hx_pcalloc(cf->pool,
+                                      sizeof(hx_http_syslog_peer_t));
+        if (log->syslog_peer == NULL) {
+            return HX_CONF_ERROR;
+        }
+
+        if (hx_http_syslog_process_conf(cf, log->syslog_peer)
+            != HX_CONF_OK)
+        {
+            return HX_CONF_ERROR;
+        }
+
+        n = 0;
+
+    } else {
+        n = hx_http_script_variables_count(&value[1]);
+    }
+
+    if (log->syslog_peer) {
+        /* no file */
+
+    } else if (n == 0) {
         log->file = hx_conf_open_file(cf->cycle, &value[1]);
         if (log->file == NULL) {
             return HX_CONF_ERROR;
@@ -1803,6 +1493,12 @@ hx_http_log_set_buffer(hx_conf_t *cf, hx_http_log_t *log, hx_str_t *name,
     if (log->script) {
         hx_conf_log_error(HX_LOG_EMERG, cf, 0,
                           "buffered logs cannot have variables in name");
+        return HX_CONF_ERROR;
+    }
+
+    if (log->syslog_peer) {
+        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                          "logs to syslog cannot be buffered");
         return HX_CONF_ERROR;
     }
 
@@ -2115,7 +1811,6 @@ hx_http_log_open_file_cache(hx_conf_t *cf, hx_command_t *cmd, void *conf)
     hx_int_t                    max, min_uses;
     hx_str_t                   *value, s;
     hx_uint_t                   i;
-    hx_pool_cleanup_t          *cln;
     hx_http_log_file_cache_t   *cache;
 
     (void) cmd;
@@ -2205,22 +1900,10 @@ hx_http_log_open_file_cache(hx_conf_t *cf, hx_command_t *cmd, void *conf)
         return HX_CONF_ERROR;
     }
 
-    cache = hx_pcalloc(cf->pool, sizeof(hx_http_log_file_cache_t));
+    cache = hx_http_log_cache_create(cf->pool, max, inactive);
     if (cache == NULL) {
         return HX_CONF_ERROR;
     }
-
-    hx_queue_init(&cache->expire_queue);
-    cache->max = max;
-    cache->inactive = inactive;
-
-    cln = hx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        return HX_CONF_ERROR;
-    }
-
-    cln->handler = hx_http_log_cache_cleanup;
-    cln->data = cache;
 
     llcf->open_file_cache = cache;
     llcf->open_file_cache_valid = valid;

@@ -451,3 +451,101 @@ Test(http_log, the_cache_refuses_unknown_parameters)
     hxh_parse_fails("http { open_log_file_cache max=10 size=1; }\n",
                     "invalid \"open_log_file_cache\" parameter \"size=1\"");
 }
+
+
+Test(http_log, syslog_sends_one_datagram_per_line)
+{
+    int                  s;
+    char                 msg[512], conf[512];
+    ssize_t              n;
+    socklen_t            len;
+    struct timeval       tv;
+    struct sockaddr_in   sin;
+
+    s = socket(AF_INET, SOCK_DGRAM, 0);
+    cr_assert_geq(s, 0);
+
+    hx_memzero(&sin, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_eq(bind(s, (struct sockaddr *) &sin, sizeof(sin)), 0);
+
+    len = sizeof(sin);
+    cr_assert_eq(getsockname(s, (struct sockaddr *) &sin, &len), 0);
+
+    tv.tv_sec = 2;
+    tv.tv_usec = 0;
+    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+
+    snprintf(conf, sizeof(conf),
+             "http {\n"
+             "log_format t $uri:$status;\n"
+             HXH_SERVER_START
+             "access_log off;\n"
+             "location /t { access_log syslog:server=127.0.0.1:%d,"
+             "facility=user,severity=alert,tag=SEETHIS t; }\n"
+             "location /n { access_log syslog:server=127.0.0.1:%d,"
+             "nohostname t; }\n"
+             "} }\n", ntohs(sin.sin_port), ntohs(sin.sin_port));
+
+    hxh_log_parse_ok(conf);
+
+    hxh_log_request("/t", NULL, 404);
+
+    n = recv(s, msg, sizeof(msg) - 1, 0);
+    cr_assert_gt(n, 0);
+    msg[n] = '\0';
+
+    /* user.alert is 1 * 8 + 1 */
+    cr_assert(strncmp(msg, "<9>", 3) == 0, "%s", msg);
+    cr_assert(strstr(msg, " testhost SEETHIS: /t:404") != NULL, "%s", msg);
+    cr_assert_eq(msg[n - 1], '4', "no line feed: %s", msg);
+
+    hxh_log_request("/n", NULL, 200);
+
+    n = recv(s, msg, sizeof(msg) - 1, 0);
+    cr_assert_gt(n, 0);
+    msg[n] = '\0';
+
+    /* local7.info is 23 * 8 + 6, and no host name */
+    cr_assert(strncmp(msg, "<190>", 5) == 0, "%s", msg);
+    cr_assert(strstr(msg, ":00 nginx: /n:200") != NULL
+              || strstr(msg, " nginx: /n:200") != NULL, "%s", msg);
+    cr_assert_null(strstr(msg, "testhost"));
+
+    close(s);
+}
+
+
+Test(http_log, syslog_needs_a_server)
+{
+    hxh_parse_fails("http { server { listen 127.0.0.1:9000;"
+                    " access_log syslog:tag=x; } }\n",
+                    "no syslog server specified");
+}
+
+
+Test(http_log, syslog_parameters_are_checked)
+{
+    hxh_parse_fails("http { server { listen 127.0.0.1:9000;"
+                    " access_log syslog:server=127.0.0.1,facility=bad; } }\n",
+                    "unknown syslog facility \"bad\"");
+}
+
+
+Test(http_log, syslog_tags_are_alphanumeric)
+{
+    hxh_parse_fails("http { server { listen 127.0.0.1:9000;"
+                    " access_log syslog:server=127.0.0.1,tag=a-b; } }\n",
+                    "syslog \"tag\" only allows alphanumeric characters "
+                    "and underscore");
+}
+
+
+Test(http_log, syslog_is_never_buffered)
+{
+    hxh_parse_fails("http { server { listen 127.0.0.1:9000;"
+                    " access_log syslog:server=127.0.0.1 combined"
+                    " buffer=4k; } }\n",
+                    "logs to syslog cannot be buffered");
+}

@@ -1,0 +1,51 @@
+/*
+ * Logging to a syslog server over UDP or a unix datagram socket, for
+ * "access_log syslog:server=...[,facility=][,severity=][,tag=]
+ * [,nohostname]": the target's parameters, the RFC 3164 header nginx
+ * writes ("<PRI>Mmm dd hh:mm:ss host tag: ") and the sending.  Nothing
+ * here is specific to http; error_log could use it the same way.
+ */
+
+#ifndef HX_HTTP_MODULES_HX_HTTP_SYSLOG_H
+#define HX_HTTP_MODULES_HX_HTTP_SYSLOG_H
+
+
+/* "<191>" "Sep 28 12:00:00 " host " " tag ": " */
+#define HX_HTTP_SYSLOG_HEADER_LEN(peer)                                       \
+    (sizeof("<255>Jan 01 00:00:00 ") - 1 + hx_cycle->hostname.len + 1         \
+     + (peer)->tag.len + 2)
+
+
+typedef struct {
+    hx_uint_t        facility;
+    hx_uint_t        severity;
+    hx_str_t         tag;
+
+    hx_addr_t        server;
+    hx_fd_t          fd;          /* opened on first use, per process */
+    time_t           error_time;  /* of the last complaint */
+
+    unsigned         nohostname:1;
+} hx_http_syslog_peer_t;
+
+
+/*
+ * Parses the text after "syslog:" of cf->args[1] into peer (severity
+ * defaults to "info", facility to "local7", tag to "nginx").  Returns
+ * HX_CONF_OK, or HX_CONF_ERROR after an [emerg].
+ */
+char *hx_http_syslog_process_conf(hx_conf_t *cf, hx_http_syslog_peer_t *peer);
+
+/* writes the header at buf (HX_HTTP_SYSLOG_HEADER_LEN bytes at most) */
+uint8_t *hx_http_syslog_add_header(hx_http_syslog_peer_t *peer,
+    uint8_t *buf);
+
+/*
+ * Sends one message (header included), opening the socket if needed; a
+ * failed send closes it, so the next one tries afresh.  Returns what
+ * send() returned.
+ */
+ssize_t hx_http_syslog_send(hx_http_syslog_peer_t *peer, uint8_t *buf,
+    size_t len, hx_log_t *log);
+
+#endif /* HX_HTTP_MODULES_HX_HTTP_SYSLOG_H */
