@@ -4,7 +4,8 @@
  *
  * When the peer is a trusted address (set_real_ip_from), the address in
  * the configured header (X-Real-IP by default, X-Forwarded-For read from
- * the right, any other header, or the PROXY protocol source) replaces
+ * the right, any other header, or the PROXY protocol source address and
+ * port) replaces
  * c->sockaddr and c->addr_text for the rest of the request, so that
  * $remote_addr, allow/deny, geo and the logs all see it.  The original
  * is restored by a cleanup on the request pool: the connection may
@@ -22,6 +23,7 @@
 #include <hx_core.h>
 #include <hx_event.h>
 #include <hx_http.h>
+#include <hx_proxy_protocol.h>
 #include <hx_http_forwarded.h>
 
 
@@ -146,6 +148,7 @@ hx_http_realip_handler(hx_http_request_t *r)
     hx_addr_t                   addr;
     hx_connection_t            *c;
     hx_table_elt_t             *h, *xfwd;
+    hx_proxy_protocol_t        *pp;
     hx_http_realip_ctx_t       *ctx;
     hx_http_realip_loc_conf_t  *rlcf;
 
@@ -162,6 +165,7 @@ hx_http_realip_handler(hx_http_request_t *r)
     }
 
     c = r->connection;
+    pp = NULL;
 
     switch (rlcf->type) {
 
@@ -190,11 +194,17 @@ hx_http_realip_handler(hx_http_request_t *r)
 
     case HX_HTTP_REALIP_PROXY:
 
-        /*
-         * TODO(issue 5): the PROXY protocol header's source address, once
-         * the connection's c->proxy_protocol has a declared type.
-         */
-        return HX_DECLINED;
+        /* what "listen ... proxy_protocol" read, if the header had it */
+        pp = c->proxy_protocol;
+
+        if (pp == NULL) {
+            return HX_DECLINED;
+        }
+
+        value = &pp->src_addr;
+        xfwd = NULL;
+
+        break;
 
     default: /* HX_HTTP_REALIP_HEADER */
 
@@ -218,6 +228,10 @@ hx_http_realip_handler(hx_http_request_t *r)
                                     rlcf->recursive);
 
     if (rc != HX_DECLINED) {
+        if (pp) {
+            hx_inet_set_port(addr.sockaddr, pp->src_port);
+        }
+
         return hx_http_realip_set_addr(r, &addr);
     }
 

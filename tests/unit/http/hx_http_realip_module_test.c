@@ -8,6 +8,7 @@
  */
 
 #include "hx_http_modules_fixture.h"
+#include <hx_proxy_protocol.h>
 #include <hx_http_forwarded.h>
 
 #define hx_http_realip_module  hxh_realip_copy
@@ -230,6 +231,35 @@ Test(http_realip, a_custom_header_and_an_untrusted_peer)
 
     cr_assert_eq(hx_http_realip_handler(r), HX_DECLINED);
     cr_assert_str_eq(hxh_var(r, "remote_addr"), "10.0.0.1");
+}
+
+
+Test(http_realip, the_proxy_protocol_source_with_its_port)
+{
+    hx_proxy_protocol_t   pp;
+    hx_http_request_t    *r;
+
+    hxh_realip_parse_ok("http { set_real_ip_from 127.0.0.1;\n"
+                        "real_ip_header proxy_protocol;\n"
+                        "server { listen 127.0.0.1:9000;\n"
+                        "location / { } } }\n");
+
+    /* no PROXY header on the connection: nothing changes */
+    r = hxh_request("127.0.0.1:4444", "/", NULL);
+    cr_assert_eq(hx_http_realip_handler(r), HX_DECLINED);
+    cr_assert_str_eq(hxh_var(r, "remote_addr"), "127.0.0.1");
+
+    hx_memzero(&pp, sizeof(pp));
+    hx_str_set(&pp.src_addr, "192.0.2.9");
+    pp.src_port = 4242;
+
+    r = hxh_request("127.0.0.1:4444", "/", NULL);
+    r->connection->proxy_protocol = &pp;
+
+    cr_assert_eq(hx_http_realip_handler(r), HX_DECLINED);
+    cr_assert_str_eq(hxh_var(r, "remote_addr"), "192.0.2.9");
+    cr_assert_str_eq(hxh_var(r, "remote_port"), "4242");
+    cr_assert_str_eq(hxh_var(r, "realip_remote_port"), "4444");
 }
 
 
