@@ -328,7 +328,8 @@ hx_vrrp_check(hx_vrrp_rx_t *rx, hx_vrrp_expect_t *exp, hx_vrrp_advert_t *adv)
 
     hd = rx->data + off;
 
-    if (hd[1] != exp->vrid) {
+    /* RFC 5798 5.2.3: VRIDs are 1-255; 0 names no router */
+    if (hd[1] != exp->vrid || hd[1] == 0) {
         return HX_VRRP_RX_VRID;
     }
 

@@ -565,6 +565,18 @@ Test(hx_vrrp_packet, version_type_and_vrid_are_checked)
     cr_assert_eq(check4(copy, ka_v3, sizeof(ka_v3), &exp, &adv),
                  HX_VRRP_RX_VRID);
 
+    /* vrid 0 is nobody's, even for an instance that would expect it */
+    memcpy(copy, ka_v3, sizeof(ka_v3));
+    copy[21] = 0;
+    fix_v3_csum(copy);
+    expect_for(&exp, 3, AF_INET, 0, vip12, 2);
+    {
+        hx_vrrp_rx_t  rx;
+
+        cr_assert_eq(hx_vrrp_parse_ip4(copy, sizeof(ka_v3), &rx), HX_OK);
+        cr_assert_eq(hx_vrrp_check(&rx, &exp, &adv), HX_VRRP_RX_VRID);
+    }
+
     /* type 2 with the checksum still right: only the type is wrong */
     expect_for(&exp, 3, AF_INET, 51, vip12, 2);
     memcpy(copy, ka_v3, sizeof(ka_v3));
