@@ -44,6 +44,20 @@ typedef uint8_t *(*hx_http_log_handler_pt)(hx_http_request_t *r,
 #include "hx_http_core_module.h"
 #include "hx_http_file.h"
 
+/*
+ * Modules with headers of their own join here as they are written: the
+ * upstream machinery (proxy) and TLS.  __has_include keeps the build
+ * working before they exist.
+ */
+#if defined(__has_include)
+#if __has_include("hx_http_upstream.h")
+#include "hx_http_upstream.h"
+#endif
+#if __has_include("hx_http_ssl_module.h")
+#include "hx_http_ssl_module.h"
+#endif
+#endif
+
 
 struct hx_http_log_ctx_s {
     hx_connection_t     *connection;
