@@ -133,6 +133,11 @@ hx_close_connection(hx_connection_t *c)
 
     hx_reusable_connection(c, 0);
 
+    if (c->stat_active) {
+        hx_event_stat_add(active, -1);
+        c->stat_active = 0;
+    }
+
     log_error = c->log_error;
 
     hx_free_connection(c);
@@ -183,9 +188,12 @@ hx_reusable_connection(hx_connection_t *c, hx_uint_t reusable)
 
     cycle = (hx_cycle_t *) hx_cycle;
 
+    /* an idle keep-alive connection is what stub_status calls "waiting" */
+
     if (c->reusable) {
         hx_queue_remove(&c->queue);
         cycle->reusable_connections_n--;
+        hx_event_stat_add(waiting, -1);
     }
 
     c->reusable = reusable;
@@ -193,6 +201,7 @@ hx_reusable_connection(hx_connection_t *c, hx_uint_t reusable)
     if (reusable) {
         hx_queue_insert_head(&cycle->reusable_connections_queue, &c->queue);
         cycle->reusable_connections_n++;
+        hx_event_stat_add(waiting, 1);
     }
 }
 

@@ -178,6 +178,7 @@ struct hx_connection_s {
 
     unsigned             need_last_buf:1;
     unsigned             need_flush_buf:1;
+    unsigned             stat_active:1;   /* counted in hx_event_stat */
 };
 
 

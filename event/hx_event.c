@@ -52,8 +52,11 @@ hx_uint_t             hx_use_exclusive_accept;
 
 hx_uint_t             hx_event_worker;
 
-static uint64_t       hx_connection_counter_local = 1;
-uint64_t             *hx_connection_counter = &hx_connection_counter_local;
+static uint64_t         hx_connection_counter_local = 1;
+uint64_t               *hx_connection_counter = &hx_connection_counter_local;
+
+static hx_event_stat_t  hx_event_stat_local;
+hx_event_stat_t        *hx_event_stat = &hx_event_stat_local;
 static hx_shm_t       hx_event_shm;
 
 
@@ -582,6 +585,11 @@ hx_event_module_init(hx_cycle_t *cycle)
     counter = (uint64_t *) hx_event_shm.addr;
     *counter = *hx_connection_counter;
     hx_connection_counter = counter;
+
+    /* the counters follow the serial, in the same cache-line-sized page */
+    hx_event_stat = (hx_event_stat_t *) (hx_event_shm.addr
+                                         + sizeof(uint64_t));
+    *hx_event_stat = hx_event_stat_local;
 
     return HX_OK;
 }

@@ -205,6 +205,30 @@ extern hx_uint_t            hx_event_worker;
 /* serial numbers printed as "*N"; shared by the workers when possible */
 extern uint64_t            *hx_connection_counter;
 
+
+/*
+ * Server-wide connection and request counters for stub_status, in the
+ * same shared page as the serial counter, so every worker adds to one set.
+ * Accepts count in event/, requests and their states in http/.
+ */
+#define HX_EVENT_STAT  1
+
+typedef struct {
+    uint64_t                accepted;
+    uint64_t                handled;
+    uint64_t                active;
+    uint64_t                requests;
+    uint64_t                reading;
+    uint64_t                writing;
+    uint64_t                waiting;
+} hx_event_stat_t;
+
+extern hx_event_stat_t     *hx_event_stat;
+
+#define hx_event_stat_add(field, n)                                           \
+    (void) __atomic_fetch_add(&hx_event_stat->field, (uint64_t) (n),          \
+                              __ATOMIC_RELAXED)
+
 #define hx_event_next_number()                                                \
     __atomic_fetch_add(hx_connection_counter, 1, __ATOMIC_RELAXED)
 

@@ -144,6 +144,8 @@ hx_event_accept(hx_event_t *ev)
         hx_accept_disabled = (hx_int_t) (cycle->connection_n / 8)
                              - (hx_int_t) cycle->free_connection_n;
 
+        hx_event_stat_add(accepted, 1);
+
         c = hx_get_connection(s, ev->log);
 
         if (c == NULL) {
@@ -154,6 +156,10 @@ hx_event_accept(hx_event_t *ev)
 
             return;
         }
+
+        hx_event_stat_add(handled, 1);
+        hx_event_stat_add(active, 1);
+        c->stat_active = 1;
 
         if (hx_event_accept_init_connection(c, ls, &sa, socklen, ev, ecf)
             != HX_OK)

@@ -71,13 +71,7 @@ struct hx_http_log_ctx_s {
  * page when it has them (HX_EVENT_STAT): http moves requests between
  * reading and writing there.
  */
-#if (HX_EVENT_STAT)
-#define hx_http_stat_add(field, n)                                            \
-    (void) __atomic_fetch_add(&hx_event_stat->field, (uint64_t) (n),          \
-                              __ATOMIC_RELAXED)
-#else
-#define hx_http_stat_add(field, n)
-#endif
+#define hx_http_stat_add(field, n)  hx_event_stat_add(field, n)
 
 
 /* per-request module context, as nginx's ngx_http_get_module_ctx */
@@ -226,6 +220,23 @@ extern hx_str_t  hx_http_server_full_string;
 
 
 /* helpers */
+
+/*
+ * MIME type lists (hx_http_types.c): "*" is stored as HX_HTTP_TYPES_ANY.
+ * hx_http_types_slot takes cmd->post as an hx_str_t * type always in the
+ * list (or NULL); hx_http_merge_types builds the hash (default_types end
+ * with an empty string); hx_http_test_content_type is non-NULL when the
+ * response's type is in the hash.
+ */
+#define HX_HTTP_TYPES_ANY  ((void *) -1)
+
+char *hx_http_types_slot(hx_conf_t *cf, hx_command_t *cmd, void *conf);
+char *hx_http_merge_types(hx_conf_t *cf, hx_array_t **keys,
+    hx_hash_t *types_hash, hx_array_t **prev_keys,
+    hx_hash_t *prev_types_hash, hx_str_t *default_types);
+hx_int_t hx_http_set_default_types(hx_conf_t *cf, hx_array_t **types,
+    hx_str_t *default_type);
+void *hx_http_test_content_type(hx_http_request_t *r, hx_hash_t *types_hash);
 
 /* the status line text of a code ("404 Not Found"), or NULL */
 hx_str_t *hx_http_status_line(hx_uint_t status);

@@ -13,33 +13,13 @@
  * between reading, writing and waiting.  This module only reads them, so
  * it costs nothing when no status page is configured.
  *
- * The counters are declared by event/hx_event.h as HX_EVENT_STAT; a build
- * whose event layer does not have them yet shows zeros.
+ * The counters are event/hx_event.h's hx_event_stat.
  */
 
 #include <hx_config.h>
 #include <hx_core.h>
 #include <hx_event.h>
 #include <hx_http.h>
-
-
-#if !(HX_EVENT_STAT)
-
-/* until the event layer counts: the same shape, always zero */
-typedef struct {
-    uint64_t  accepted;
-    uint64_t  handled;
-    uint64_t  active;
-    uint64_t  requests;
-    uint64_t  reading;
-    uint64_t  writing;
-    uint64_t  waiting;
-} hx_http_stub_status_stat_t;
-
-static hx_http_stub_status_stat_t   hx_http_stub_status_zero;
-static hx_http_stub_status_stat_t  *hx_event_stat = &hx_http_stub_status_zero;
-
-#endif
 
 
 #define hx_http_stub_status_read(field)                                       \
