@@ -613,7 +613,7 @@ hx_escape_json(uint8_t *dst, uint8_t *src, size_t size)
     uint8_t  ch;
     size_t   len;
 
-    static const uint8_t  hex[] = "0123456789abcdef";
+    static const uint8_t  hex[] = "0123456789ABCDEF";
 
     if (dst == NULL) {
         len = 0;

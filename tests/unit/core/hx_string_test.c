@@ -728,3 +728,14 @@ Test(hx_string_sort, large_elements_use_heap_temporary)
         cr_assert_eq(v[i].pad[199], (uint8_t) v[i].seq);
     }
 }
+
+
+Test(hx_string_escape, json_hex_is_uppercase_as_nginx_writes_it)
+{
+    uint8_t    buf[16];
+    uintptr_t  end;
+
+    end = hx_escape_json(buf, (uint8_t *) "\x1b", 1);
+    buf[end - (uintptr_t) buf] = '\0';
+    cr_assert_str_eq((char *) buf, "\\u001B");
+}
