@@ -9,7 +9,7 @@
  * hundred in practice (v2), so parsing from the start again costs
  * nothing and spares a resumable state machine.  A header split across
  * TCP segments is thus waited for instead of refused, which nginx does
- * not do.
+ * not do; what already cannot become a header is refused at once.
  *
  * Version 1 is one text line; its addresses must parse as addresses of
  * the family the line names, and they are kept as the client wrote them
@@ -49,6 +49,7 @@ typedef struct {
 
 static hx_int_t hx_proxy_protocol_v1(hx_pool_t *pool, hx_log_t *log,
     uint8_t *buf, uint8_t *last, uint8_t **end, hx_proxy_protocol_t **pp);
+static hx_uint_t hx_proxy_protocol_v1_prefix(uint8_t *p, uint8_t *last);
 static hx_int_t hx_proxy_protocol_v1_line(hx_pool_t *pool, uint8_t *p,
     uint8_t *eol, hx_proxy_protocol_t **pp);
 static uint8_t *hx_proxy_protocol_v1_addr(hx_pool_t *pool, uint8_t *p,
@@ -148,7 +149,9 @@ hx_proxy_protocol_v1(hx_pool_t *pool, hx_log_t *log, uint8_t *buf,
     }
 
     if (eol == NULL) {
-        if (len == HX_PROXY_PROTOCOL_V1_MAX_HEADER) {
+        if (len == HX_PROXY_PROTOCOL_V1_MAX_HEADER
+            || !hx_proxy_protocol_v1_prefix(buf + 6, buf + len))
+        {
             hx_proxy_protocol_broken(log, buf, last);
             return HX_ERROR;
         }
@@ -177,6 +180,60 @@ hx_proxy_protocol_v1(hx_pool_t *pool, hx_log_t *log, uint8_t *buf,
     }
 
     return HX_OK;
+}
+
+
+/*
+ * Whether [p, last), a line without its end yet, can still become a
+ * valid header: the protocol word so far, then for TCP only the
+ * characters addresses and ports are made of.  Garbage is refused at
+ * once instead of waiting for a line end that may never come.
+ */
+static hx_uint_t
+hx_proxy_protocol_v1_prefix(uint8_t *p, uint8_t *last)
+{
+    size_t          n, len;
+    hx_uint_t       i;
+    static char    *words[] = { "TCP4 ", "TCP6 ", "UNKNOWN" };
+
+    if (p >= last) {
+        return 1;
+    }
+
+    /* no CRLF was found: a line feed here is a bare one */
+
+    if (hx_strlchr(p, last, LF)) {
+        return 0;
+    }
+
+    len = last - p;
+
+    for (i = 0; i < 3; i++) {
+        n = hx_min(len, hx_strlen(words[i]));
+
+        if (hx_memcmp(p, words[i], n) == 0) {
+            break;
+        }
+    }
+
+    if (i == 3) {
+        return 0;
+    }
+
+    if (i == 2 || len <= 5) {
+        return 1;
+    }
+
+    for (p += 5; p < last; p++) {
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')
+              || (*p >= 'A' && *p <= 'F') || *p == '.' || *p == ':'
+              || *p == ' ' || (*p == CR && p + 1 == last)))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 

@@ -18,6 +18,7 @@
 #define HX_STREAM_HX_STREAM_H
 
 #include <hx_event.h>
+#include <hx_proxy_protocol.h>
 
 
 typedef struct hx_stream_session_s   hx_stream_session_t;

@@ -920,17 +920,8 @@ hx_stream_parse_listen_params(hx_conf_t *cf, hx_str_t *value,
         }
 
         if (hx_strcmp(value[i].data, "proxy_protocol") == 0) {
-
-            /*
-             * TODO(issue 6): set lsopt->proxy_protocol once a PROXY
-             * protocol reader exists; accepting the parameter without
-             * reading the header would hand it to the content handler
-             */
-
-            hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                              "the \"proxy_protocol\" parameter is not "
-                              "supported by hanx yet");
-            return HX_CONF_ERROR;
+            lsopt->proxy_protocol = 1;
+            continue;
         }
 
         hx_conf_log_error(HX_LOG_EMERG, cf, 0,

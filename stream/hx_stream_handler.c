@@ -22,6 +22,7 @@
 
 
 static hx_stream_addr_conf_t *hx_stream_find_addr_conf(hx_connection_t *c);
+static void hx_stream_proxy_protocol_handler(hx_event_t *rev);
 static void hx_stream_close_requested(hx_stream_session_t *s);
 static void hx_stream_log_session(hx_stream_session_t *s);
 static void hx_stream_close_connection(hx_connection_t *c);
@@ -109,7 +110,128 @@ hx_stream_init_connection(hx_connection_t *c)
     rev = c->read;
     rev->handler = hx_stream_session_handler;
 
+    if (addr_conf->proxy_protocol) {
+        c->log->action = "reading PROXY protocol";
+
+        rev->handler = hx_stream_proxy_protocol_handler;
+
+        if (!rev->ready) {
+            hx_add_timer(rev, cscf->proxy_protocol_timeout);
+
+            if (hx_handle_read_event(rev, 0) != HX_OK) {
+                hx_stream_finalize_session(s,
+                                           HX_STREAM_INTERNAL_SERVER_ERROR);
+            }
+
+            return;
+        }
+    }
+
     rev->handler(rev);
+}
+
+
+/*
+ * "listen ... proxy_protocol": the header is peeked at, parsed, and only
+ * then taken out of the socket with a read of exactly its length, so the
+ * client's own bytes stay in the socket for the phases (a preread module
+ * peeks at them in turn).  A header split over several segments is
+ * waited for, within proxy_protocol_timeout.
+ */
+static void
+hx_stream_proxy_protocol_handler(hx_event_t *rev)
+{
+    ssize_t                       n;
+    uint8_t                      *end, buf[HX_PROXY_PROTOCOL_MAX_HEADER];
+    hx_int_t                      rc;
+    hx_err_t                      err;
+    hx_connection_t              *c;
+    hx_proxy_protocol_t          *pp;
+    hx_stream_session_t          *s;
+    hx_stream_core_srv_conf_t    *cscf;
+
+    c = rev->data;
+    s = c->data;
+
+    if (c->close) {
+        hx_stream_close_requested(s);
+        return;
+    }
+
+    if (rev->timedout) {
+        hx_log_error(HX_LOG_INFO, c->log, ETIMEDOUT, "client timed out");
+        hx_stream_finalize_session(s, HX_STREAM_OK);
+        return;
+    }
+
+    n = recv(c->fd, buf, sizeof(buf), MSG_PEEK);
+    err = hx_errno;
+
+    hx_log_debug(HX_LOG_DEBUG_STREAM, c->log, 0,
+                 "stream PROXY protocol recv(): %z", n);
+
+    if (n == -1) {
+        if (err != EAGAIN && err != EINTR) {
+            hx_connection_error(c, err, "recv() failed");
+            hx_stream_finalize_session(s, HX_STREAM_OK);
+            return;
+        }
+
+        rc = HX_AGAIN;
+
+    } else {
+        rc = hx_proxy_protocol_read(c->pool, c->log, buf, buf + n, &end,
+                                    &pp);
+
+        if (rc == HX_AGAIN
+            && (n == 0 || rev->pending_eof || (size_t) n == sizeof(buf)))
+        {
+            /* the client stopped, or sent too much, mid-header */
+
+            hx_log_error(HX_LOG_ERR, c->log, 0, "broken header: "
+                         "incomplete PROXY protocol header");
+            rc = HX_ERROR;
+        }
+    }
+
+    if (rc == HX_AGAIN) {
+        rev->ready = 0;
+
+        if (!rev->timer_set) {
+            cscf = hx_stream_get_module_srv_conf(s, hx_stream_core_module);
+            hx_add_timer(rev, cscf->proxy_protocol_timeout);
+        }
+
+        if (hx_handle_read_event(rev, 0) != HX_OK) {
+            hx_stream_finalize_session(s, HX_STREAM_INTERNAL_SERVER_ERROR);
+        }
+
+        return;
+    }
+
+    if (rev->timer_set) {
+        hx_del_timer(rev);
+    }
+
+    if (rc != HX_OK) {
+        hx_stream_finalize_session(s, HX_STREAM_BAD_REQUEST);
+        return;
+    }
+
+    c->proxy_protocol = pp;
+
+    /* now take the header itself out of the socket */
+
+    if (c->recv(c, buf, end - buf) != end - buf) {
+        hx_stream_finalize_session(s, HX_STREAM_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    c->log->action = "initializing session";
+
+    rev->handler = hx_stream_session_handler;
+
+    hx_stream_session_handler(rev);
 }
 
 

@@ -59,6 +59,7 @@ static hx_int_t hx_stream_proxy_read(hx_stream_session_t *s,
 static hx_int_t hx_stream_proxy_flush(hx_stream_session_t *s,
     hx_uint_t from_upstream, hx_connection_t *dst,
     hx_stream_upstream_pipe_t *pipe);
+static hx_int_t hx_stream_proxy_send_empty(hx_connection_t *dst);
 static hx_int_t hx_stream_proxy_arm(hx_stream_session_t *s,
     hx_uint_t from_upstream, hx_connection_t *src, hx_connection_t *dst,
     hx_stream_upstream_pipe_t *pipe);
@@ -72,9 +73,9 @@ static uint8_t *hx_stream_proxy_log_error(hx_log_t *log, uint8_t *buf,
     size_t len);
 
 
-/* bytes the pipe holds that the other side has not been handed yet */
+/* bytes (or an empty datagram) the other side has not been handed yet */
 #define hx_stream_proxy_pipe_pending(pipe)                                    \
-    ((pipe)->buf.pos != (pipe)->buf.last)
+    ((pipe)->buf.pos != (pipe)->buf.last || (pipe)->empty)
 
 
 void
@@ -491,6 +492,8 @@ hx_stream_proxy_init_upstream(hx_stream_session_t *s)
 
     u->state->connect_time = hx_current_msec - u->start_time;
 
+    hx_stream_upstream_connected(s);
+
     if (u->download.buf.start == NULL
         && hx_stream_proxy_pipe_init(c, &u->download, pscf->buffer_size)
            != HX_OK)
@@ -613,6 +616,15 @@ hx_stream_proxy_send_preamble(hx_stream_session_t *s)
         ll = &cl->next;
 
         u->proxy_protocol = 0;
+    }
+
+    if (c->type == SOCK_DGRAM && out == NULL
+        && c->buffer && c->buffer->pos == c->buffer->last)
+    {
+        /* the first datagram was empty: it is passed on as it is */
+
+        u->upload.empty = 1;
+        return HX_OK;
     }
 
     if (c->buffer && c->buffer->pos < c->buffer->last) {
@@ -888,10 +900,8 @@ hx_stream_proxy_read(hx_stream_session_t *s, hx_uint_t from_upstream,
     ssize_t                n;
     hx_buf_t              *b;
     hx_msec_t              delay;
-    hx_connection_t       *c;
     hx_stream_upstream_t  *u;
 
-    c = s->connection;
     u = s->upstream;
     b = &pipe->buf;
 
@@ -901,7 +911,7 @@ hx_stream_proxy_read(hx_stream_session_t *s, hx_uint_t from_upstream,
 
     /* a datagram is handed over alone: read the next once it has gone */
 
-    if (src->type == SOCK_DGRAM && b->last != b->start) {
+    if (src->type == SOCK_DGRAM && (b->last != b->start || pipe->empty)) {
         return HX_DECLINED;
     }
 
@@ -962,6 +972,10 @@ hx_stream_proxy_read(hx_stream_session_t *s, hx_uint_t from_upstream,
         u->state->first_byte_time = hx_current_msec - u->start_time;
     }
 
+    if (src->type == SOCK_DGRAM && n == 0) {
+        pipe->empty = 1;
+    }
+
     if (src->type == SOCK_DGRAM || n > 0) {
         if (from_upstream) {
             u->responses++;
@@ -974,7 +988,7 @@ hx_stream_proxy_read(hx_stream_session_t *s, hx_uint_t from_upstream,
     *received += n;
     b->last += n;
 
-    hx_log_debug(HX_LOG_DEBUG_STREAM, c->log, 0,
+    hx_log_debug(HX_LOG_DEBUG_STREAM, s->connection->log, 0,
                  "stream proxy %s read: %z",
                  from_upstream ? "upstream" : "client", n);
 
@@ -1009,6 +1023,11 @@ hx_stream_proxy_flush(hx_stream_session_t *s, hx_uint_t from_upstream,
         }
     }
 
+    if (pipe->empty) {
+        pipe->empty = 0;
+        return hx_stream_proxy_send_empty(dst);
+    }
+
     if (b->pos == b->last) {
         b->pos = b->start;
         b->last = b->start;
@@ -1037,6 +1056,41 @@ hx_stream_proxy_flush(hx_stream_session_t *s, hx_uint_t from_upstream,
 
     b->pos = b->start;
     b->last = b->start;
+
+    return HX_OK;
+}
+
+
+/*
+ * A zero-byte datagram: the write filter carries no empty buffers and
+ * the plain send() wrapper takes 0 for a failure, so it is sent here.
+ * A full socket drops it, as it would any datagram.
+ */
+static hx_int_t
+hx_stream_proxy_send_empty(hx_connection_t *dst)
+{
+    uint8_t   none;
+    hx_err_t  err;
+
+    if (dst->shared) {
+
+        /* the client's side: a sendmsg() on the listening socket */
+
+        return dst->send(dst, &none, 0) == HX_ERROR ? HX_ERROR : HX_OK;
+    }
+
+    if (send(dst->fd, &none, 0, 0) == -1) {
+        err = hx_errno;
+
+        if (err == EAGAIN || err == EINTR) {
+            return HX_OK;
+        }
+
+        dst->write->error = 1;
+        hx_connection_error(dst, err, "send() failed");
+
+        return HX_ERROR;
+    }
 
     return HX_OK;
 }
@@ -1092,6 +1146,7 @@ hx_stream_proxy_arm(hx_stream_session_t *s, hx_uint_t from_upstream,
         hx_log_debug(HX_LOG_DEBUG_STREAM, c->log, 0,
                      "stream proxy %s socket shutdown",
                      from_upstream ? "client" : "upstream");
+        (void) from_upstream;
     }
 
     if (hx_handle_write_event(dst->write, 0) != HX_OK) {

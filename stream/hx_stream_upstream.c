@@ -589,6 +589,40 @@ hx_stream_upstream_find(hx_stream_session_t *s, hx_str_t *host,
 }
 
 
+void
+hx_stream_upstream_connected(hx_stream_session_t *s)
+{
+    hx_upstream_peer_t       *peer;
+    hx_upstream_peer_data_t  *pd;
+
+    if (s->upstream->upstream == NULL
+        || s->upstream->peer.connection->type != SOCK_STREAM)
+    {
+        return;
+    }
+
+    pd = s->upstream->peer.data;
+    peer = pd->current;
+
+    if (peer == NULL) {
+        return;
+    }
+
+    /*
+     * a failed peer that accepts again is healthy now, not when this
+     * session ends: the sessions that start meanwhile may use it
+     */
+
+    hx_upstream_lock(pd->peers);
+
+    if (peer->accessed < peer->checked) {
+        peer->fails = 0;
+    }
+
+    hx_upstream_unlock(pd->peers);
+}
+
+
 hx_int_t
 hx_stream_upstream_init_peer(hx_stream_session_t *s,
     hx_stream_upstream_srv_conf_t *uscf)

@@ -69,6 +69,7 @@ typedef struct {
     hx_buf_t                        out;    /* what the write filter holds */
     hx_chain_t                      link;
     unsigned                        shutdown:1;  /* half-closed */
+    unsigned                        empty:1;     /* a 0-byte datagram */
 } hx_stream_upstream_pipe_t;
 
 
@@ -127,6 +128,13 @@ hx_stream_upstream_srv_conf_t *hx_stream_upstream_find(hx_stream_session_t *s,
  */
 hx_int_t hx_stream_upstream_init_peer(hx_stream_session_t *s,
     hx_stream_upstream_srv_conf_t *uscf);
+
+/*
+ * The connection to the peer chosen from an upstream is established: a
+ * peer that had failed is counted healthy again at once (TCP only: a
+ * UDP "connect" proves nothing), as nginx's stream does.
+ */
+void hx_stream_upstream_connected(hx_stream_session_t *s);
 
 /*
  * The upstream {} that a directive inside it belongs to (for the

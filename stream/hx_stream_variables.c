@@ -59,6 +59,12 @@ static hx_int_t hx_stream_variable_msec(hx_stream_session_t *s,
     hx_stream_variable_value_t *v, uintptr_t data);
 static hx_int_t hx_stream_variable_time(hx_stream_session_t *s,
     hx_stream_variable_value_t *v, uintptr_t data);
+static hx_int_t hx_stream_variable_proxy_protocol_addr(
+    hx_stream_session_t *s, hx_stream_variable_value_t *v, uintptr_t data);
+static hx_int_t hx_stream_variable_proxy_protocol_port(
+    hx_stream_session_t *s, hx_stream_variable_value_t *v, uintptr_t data);
+static hx_int_t hx_stream_variable_proxy_protocol_tlv(
+    hx_stream_session_t *s, hx_stream_variable_value_t *v, uintptr_t data);
 static hx_int_t hx_stream_variable_protocol(hx_stream_session_t *s,
     hx_stream_variable_value_t *v, uintptr_t data);
 
@@ -132,6 +138,26 @@ static hx_stream_variable_t  hx_stream_core_variables[] = {
 
     { hx_string("protocol"), NULL,
       hx_stream_variable_protocol, 0, 0, 0 },
+
+    { hx_string("proxy_protocol_addr"), NULL,
+      hx_stream_variable_proxy_protocol_addr,
+      offsetof(hx_proxy_protocol_t, src_addr), 0, 0 },
+
+    { hx_string("proxy_protocol_port"), NULL,
+      hx_stream_variable_proxy_protocol_port,
+      offsetof(hx_proxy_protocol_t, src_port), 0, 0 },
+
+    { hx_string("proxy_protocol_server_addr"), NULL,
+      hx_stream_variable_proxy_protocol_addr,
+      offsetof(hx_proxy_protocol_t, dst_addr), 0, 0 },
+
+    { hx_string("proxy_protocol_server_port"), NULL,
+      hx_stream_variable_proxy_protocol_port,
+      offsetof(hx_proxy_protocol_t, dst_port), 0, 0 },
+
+    { hx_string("proxy_protocol_tlv_"), NULL,
+      hx_stream_variable_proxy_protocol_tlv,
+      0, HX_STREAM_VAR_PREFIX, 0 },
 
     hx_stream_null_variable
 };
@@ -1000,6 +1026,93 @@ hx_stream_variable_protocol(hx_stream_session_t *s,
     } else {
         hx_stream_variable_set(v, (uint8_t *) "TCP", 3);
     }
+
+    return HX_OK;
+}
+
+
+/* $proxy_protocol_addr, $proxy_protocol_server_addr: data is the offset */
+static hx_int_t
+hx_stream_variable_proxy_protocol_addr(hx_stream_session_t *s,
+    hx_stream_variable_value_t *v, uintptr_t data)
+{
+    hx_str_t             *addr;
+    hx_proxy_protocol_t  *pp;
+
+    pp = s->connection->proxy_protocol;
+
+    if (pp == NULL) {
+        v->not_found = 1;
+        return HX_OK;
+    }
+
+    addr = (hx_str_t *) ((uint8_t *) pp + data);
+
+    hx_stream_variable_set(v, addr->data, addr->len);
+
+    return HX_OK;
+}
+
+
+static hx_int_t
+hx_stream_variable_proxy_protocol_port(hx_stream_session_t *s,
+    hx_stream_variable_value_t *v, uintptr_t data)
+{
+    uint8_t              *p;
+    in_port_t             port;
+    hx_proxy_protocol_t  *pp;
+
+    pp = s->connection->proxy_protocol;
+
+    if (pp == NULL) {
+        v->not_found = 1;
+        return HX_OK;
+    }
+
+    p = hx_pnalloc(s->connection->pool, sizeof("65535") - 1);
+    if (p == NULL) {
+        return HX_ERROR;
+    }
+
+    port = *(in_port_t *) ((uint8_t *) pp + data);
+
+    hx_stream_variable_set(v, p, 0);
+
+    if (port > 0) {
+        v->len = hx_sprintf(p, "%ui", (hx_uint_t) port) - p;
+    }
+
+    return HX_OK;
+}
+
+
+/* $proxy_protocol_tlv_NAME: data is the whole variable name */
+static hx_int_t
+hx_stream_variable_proxy_protocol_tlv(hx_stream_session_t *s,
+    hx_stream_variable_value_t *v, uintptr_t data)
+{
+    hx_str_t  *name = (hx_str_t *) data;
+
+    hx_int_t   rc;
+    hx_str_t   tlv, value;
+
+    tlv.len = name->len - (sizeof("proxy_protocol_tlv_") - 1);
+    tlv.data = name->data + sizeof("proxy_protocol_tlv_") - 1;
+
+    rc = hx_proxy_protocol_get_tlv(s->connection->proxy_protocol,
+                                   s->connection->pool, s->connection->log,
+                                   &tlv, &value);
+
+    if (rc == HX_ERROR) {
+        return HX_ERROR;
+    }
+
+    if (rc == HX_DECLINED) {
+        v->not_found = 1;
+        return HX_OK;
+    }
+
+    hx_stream_variable_set(v, value.data, value.len);
 
     return HX_OK;
 }

@@ -108,6 +108,67 @@ hx_int_t hx_stream_variables_add_core_vars(hx_conf_t *cf);
 hx_int_t hx_stream_variables_init_vars(hx_conf_t *cf);
 
 
+/*
+ * Regular expressions whose captures become variables: named captures
+ * (?<name>...) are variables of their own, numbered ones are $1..$9
+ * (hx_stream_regex.c).
+ */
+typedef struct {
+    hx_uint_t                       capture;
+    hx_int_t                        index;
+} hx_stream_regex_variable_t;
+
+
+typedef struct {
+    hx_regex_t                     *regex;
+    hx_uint_t                       ncaptures;
+    hx_stream_regex_variable_t     *variables;
+    hx_uint_t                       nvariables;
+    hx_str_t                        name;      /* the pattern */
+} hx_stream_regex_t;
+
+
+typedef struct {
+    hx_stream_regex_t              *regex;
+    void                           *value;
+} hx_stream_map_regex_t;
+
+
+/* exact, wildcard and regex keys to values (map {}, and the like) */
+typedef struct {
+    hx_hash_combined_t              hash;
+    hx_stream_map_regex_t          *regex;
+    hx_uint_t                       nregex;
+} hx_stream_map_t;
+
+
+/*
+ * Compiles rc->pattern and declares its named captures as variables.
+ * The regex, or NULL after an [emerg] with pcre2's message.
+ */
+hx_stream_regex_t *hx_stream_regex_compile(hx_conf_t *cf,
+    hx_regex_compile_t *rc);
+
+/*
+ * Matches str; on a match the captures go to s (for $1..$9, with
+ * s->captures_data pointing into str) and the named captures' variables
+ * are set.  HX_OK, HX_DECLINED (no match) or HX_ERROR (logged).
+ */
+hx_int_t hx_stream_regex_exec(hx_stream_session_t *s, hx_stream_regex_t *re,
+    hx_str_t *str);
+
+/*
+ * The value for match: the exact and wildcard hashes (case-insensitive),
+ * then the regexes in order.  NULL when nothing matches or on error.
+ */
+void *hx_stream_map_find(hx_stream_session_t *s, hx_stream_map_t *map,
+    hx_str_t *match);
+
+/* a get handler that has no value (a named capture not yet matched) */
+hx_int_t hx_stream_variable_not_found(hx_stream_session_t *s,
+    hx_stream_variable_value_t *v, uintptr_t data);
+
+
 extern hx_stream_variable_value_t  hx_stream_variable_null_value;
 extern hx_stream_variable_value_t  hx_stream_variable_true_value;
 

@@ -186,6 +186,27 @@ Test(hx_proxy_protocol, v1_malformed_lines_are_refused_and_logged)
 }
 
 
+Test(hx_proxy_protocol, v1_garbage_is_refused_before_the_line_ends)
+{
+    size_t                i, used;
+    hx_proxy_protocol_t  *pp;
+    static const char    *bad[] = {
+        "PROXY INVALID",
+        "PROXY TCP4 192.0.2.1 x",
+        "PROXY TCP7",
+        "PROXY UNKNOWN\n",
+    };
+
+    for (i = 0; i < hx_nelems(bad); i++) {
+        cr_assert_eq(parse(bad[i], strlen(bad[i]), &used, &pp), HX_ERROR,
+                     "waits for more: %s", bad[i]);
+    }
+
+    cr_assert_eq(parse("PROXY UNKNOWN whatever", 22, &used, &pp), HX_AGAIN);
+    cr_assert_eq(parse("PROXY TCP6 ::1 ::1 1\r", 21, &used, &pp), HX_AGAIN);
+}
+
+
 Test(hx_proxy_protocol, v1_line_longer_than_107_bytes_is_refused)
 {
     size_t                used;

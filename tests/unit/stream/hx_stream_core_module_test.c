@@ -223,13 +223,19 @@ Test(stream_listen, ssl_needs_the_stream_ssl_module)
 }
 
 
-Test(stream_listen, proxy_protocol_is_refused_until_it_is_read)
+Test(stream_listen, proxy_protocol_is_read_on_tcp_and_refused_on_udp)
 {
     hx_stream_listen_opt_t  lsopt;
 
-    cr_assert_eq(parse_params("proxy_protocol", &lsopt), HX_CONF_ERROR);
-    cr_assert(hxs_logged_has("\"proxy_protocol\" parameter is not "
-                             "supported"), "%s", hxs_logged);
+    cr_assert_eq(parse_params("proxy_protocol", &lsopt), HX_CONF_OK);
+    cr_assert_eq(lsopt.proxy_protocol, 1);
+
+    /* it is not an option of the socket: the address may share one */
+    cr_assert_eq(lsopt.bind, 0);
+
+    cr_assert_str_eq(parse_params("udp proxy_protocol", &lsopt),
+                     "\"proxy_protocol\" parameter is incompatible "
+                     "with \"udp\"");
 }
 
 
