@@ -60,6 +60,7 @@ typedef void (*hx_connection_handler_pt)(hx_connection_t *c);
 #include "hx_module.h"
 #include "hx_cycle.h"
 #include "hx_process_cycle.h"
+#include "hx_syslog.h"
 
 
 #define LF     (uint8_t) '\n'

@@ -300,10 +300,14 @@ static hx_int_t
 hx_cycle_open_files(hx_cycle_t *cycle)
 {
     hx_str_t          name;
+    hx_log_t         *log;
     hx_open_file_t   *file;
     hx_list_iter_t    it;
 
-    if (cycle->new_log.file == NULL) {
+    if (hx_log_get_file_log(&cycle->new_log) == NULL) {
+
+        /* no error_log to a file (none at all, or syslog only): the
+         * default file is added, beside any syslog target */
 
         if (cycle->error_log.len == 0
             || hx_strcmp(cycle->error_log.data, "stderr") == 0)
@@ -315,12 +319,25 @@ hx_cycle_open_files(hx_cycle_t *cycle)
             name = cycle->error_log;
         }
 
-        cycle->new_log.file = hx_conf_open_file(cycle, &name);
-        if (cycle->new_log.file == NULL) {
+        log = &cycle->new_log;
+
+        if (log->log_level != 0) {
+            log = hx_pcalloc(cycle->pool, sizeof(hx_log_t));
+            if (log == NULL) {
+                return HX_ERROR;
+            }
+        }
+
+        log->file = hx_conf_open_file(cycle, &name);
+        if (log->file == NULL) {
             return HX_ERROR;
         }
 
-        cycle->new_log.log_level = HX_LOG_ERR;
+        log->log_level = HX_LOG_ERR;
+
+        if (log != &cycle->new_log) {
+            hx_log_insert(&cycle->new_log, log);
+        }
     }
 
     hx_list_iter_init(&it, &cycle->open_files);

@@ -399,8 +399,9 @@ hx_error_log(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 char *
 hx_log_set_log(hx_conf_t *cf, hx_log_t **head)
 {
-    hx_log_t  *new_log;
-    hx_str_t  *value, name;
+    hx_log_t          *new_log;
+    hx_str_t          *value, name;
+    hx_syslog_peer_t  *peer;
 
     if (*head != NULL && (*head)->log_level == 0) {
         /* the cycle's own log, not configured yet: fill it in place */
@@ -428,12 +429,22 @@ hx_log_set_log(hx_conf_t *cf, hx_log_t **head)
             return HX_CONF_ERROR;
         }
 
-    } else if (hx_strncmp(value[1].data, "syslog:", 7) == 0
-               || hx_strncmp(value[1].data, "memory:", 7) == 0)
-    {
+    } else if (hx_strncmp(value[1].data, "syslog:", 7) == 0) {
+        peer = hx_pcalloc(cf->pool, sizeof(hx_syslog_peer_t));
+        if (peer == NULL) {
+            return HX_CONF_ERROR;
+        }
+
+        if (hx_syslog_process_conf(cf, peer) != HX_CONF_OK) {
+            return HX_CONF_ERROR;
+        }
+
+        new_log->writer = hx_syslog_writer;
+        new_log->wdata = peer;
+
+    } else if (hx_strncmp(value[1].data, "memory:", 7) == 0) {
         hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "\"%*s\" log targets are not supported by hanx",
-                          (size_t) 6, value[1].data);
+                          "\"memory\" log targets are not supported by hanx");
         return HX_CONF_ERROR;
 
     } else {

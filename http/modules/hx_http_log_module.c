@@ -26,14 +26,14 @@
  * (hx_http_log_cache.c).  The escapes are in hx_http_log_escape.c.
  *
  * "syslog:server=..." sends each line as one datagram with the syslog
- * header instead (hx_http_syslog.c); such logs are never buffered.
+ * header instead (hx_syslog.c); such logs are never buffered.
  */
 
 #include <hx_config.h>
 #include <hx_core.h>
 #include <hx_event.h>
 #include <hx_http.h>
-#include <hx_http_syslog.h>
+
 #include <hx_http_log_cache.h>
 #include <hx_http_log_escape.h>
 
@@ -99,7 +99,7 @@ typedef struct {
     hx_http_log_script_t       *script;
     time_t                      disk_full_time;
     time_t                      error_log_time;
-    hx_http_syslog_peer_t      *syslog_peer;
+    hx_syslog_peer_t      *syslog_peer;
     hx_http_log_fmt_t          *format;
     hx_http_complex_value_t    *filter;
 } hx_http_log_t;
@@ -415,13 +415,13 @@ hx_http_log_syslog(hx_http_request_t *r, hx_http_log_t *log, size_t len)
     hx_uint_t          i, nops;
     hx_http_log_op_t  *op;
 
-    line = hx_pnalloc(r->pool, HX_HTTP_SYSLOG_HEADER_LEN(log->syslog_peer)
+    line = hx_pnalloc(r->pool, HX_SYSLOG_HEADER_LEN(log->syslog_peer)
                                + len);
     if (line == NULL) {
         return;
     }
 
-    p = hx_http_syslog_add_header(log->syslog_peer, line);
+    p = hx_syslog_add_header(log->syslog_peer, line);
     end = p + len;
 
     op = log->format->ops->elts;
@@ -437,7 +437,7 @@ hx_http_log_syslog(hx_http_request_t *r, hx_http_log_t *log, size_t len)
 
     size = p - line;
 
-    n = hx_http_syslog_send(log->syslog_peer, line, size,
+    n = hx_syslog_send(log->syslog_peer, line, size,
                             r->connection->log);
 
     if (n < 0) {
@@ -1298,12 +1298,12 @@ hx_http_log_set_log(hx_conf_t *cf, hx_command_t *cmd, void *conf)
     if (hx_strncmp(value[1].data, "syslog:", 7) == 0) {
 
         log->syslog_peer = hx_pcalloc(cf->pool,
-                                      sizeof(hx_http_syslog_peer_t));
+                                      sizeof(hx_syslog_peer_t));
         if (log->syslog_peer == NULL) {
             return HX_CONF_ERROR;
         }
 
-        if (hx_http_syslog_process_conf(cf, log->syslog_peer)
+        if (hx_syslog_process_conf(cf, log->syslog_peer)
             != HX_CONF_OK)
         {
             return HX_CONF_ERROR;

@@ -1,5 +1,5 @@
 /*
- * A syslog client for the access log: "syslog:server=addr[:port]
+ * A syslog client for the access and error logs: "syslog:server=addr[:port]
  * [,facility=name][,severity=name][,tag=name][,nohostname]", messages in
  * the BSD format (RFC 3164) nginx sends, one datagram each, to UDP port
  * 514 by default or to a unix datagram socket.
@@ -13,12 +13,9 @@
 
 #include <hx_config.h>
 #include <hx_core.h>
-#include <hx_event.h>
-#include <hx_http.h>
-#include <hx_http_syslog.h>
 
 
-static char  *hx_http_syslog_facilities[] = {
+static char  *hx_syslog_facilities[] = {
     "kern", "user", "mail", "daemon", "auth", "intern", "lpr", "news",
     "uucp", "clock", "authpriv", "ftp", "ntp", "audit", "alert", "cron",
     "local0", "local1", "local2", "local3", "local4", "local5", "local6",
@@ -26,30 +23,30 @@ static char  *hx_http_syslog_facilities[] = {
 };
 
 
-static char  *hx_http_syslog_severities[] = {
+static char  *hx_syslog_severities[] = {
     "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug",
     NULL
 };
 
 
-static char *hx_http_syslog_parse_args(hx_conf_t *cf,
-    hx_http_syslog_peer_t *peer);
-static char *hx_http_syslog_name(hx_conf_t *cf, char **names, uint8_t *p,
+static char *hx_syslog_parse_args(hx_conf_t *cf,
+    hx_syslog_peer_t *peer);
+static char *hx_syslog_name(hx_conf_t *cf, char **names, uint8_t *p,
     size_t len, hx_uint_t *value, char *what);
-static hx_int_t hx_http_syslog_open(hx_http_syslog_peer_t *peer,
+static hx_int_t hx_syslog_open(hx_syslog_peer_t *peer,
     hx_log_t *log);
-static void hx_http_syslog_cleanup(void *data);
+static void hx_syslog_cleanup(void *data);
 
 
 char *
-hx_http_syslog_process_conf(hx_conf_t *cf, hx_http_syslog_peer_t *peer)
+hx_syslog_process_conf(hx_conf_t *cf, hx_syslog_peer_t *peer)
 {
     hx_pool_cleanup_t  *cln;
 
     peer->facility = HX_CONF_UNSET_UINT;
     peer->severity = HX_CONF_UNSET_UINT;
 
-    if (hx_http_syslog_parse_args(cf, peer) != HX_CONF_OK) {
+    if (hx_syslog_parse_args(cf, peer) != HX_CONF_OK) {
         return HX_CONF_ERROR;
     }
 
@@ -80,7 +77,7 @@ hx_http_syslog_process_conf(hx_conf_t *cf, hx_http_syslog_peer_t *peer)
     }
 
     cln->data = peer;
-    cln->handler = hx_http_syslog_cleanup;
+    cln->handler = hx_syslog_cleanup;
 
     return HX_CONF_OK;
 }
@@ -88,7 +85,7 @@ hx_http_syslog_process_conf(hx_conf_t *cf, hx_http_syslog_peer_t *peer)
 
 /* the comma-separated parameters after "syslog:" */
 static char *
-hx_http_syslog_parse_args(hx_conf_t *cf, hx_http_syslog_peer_t *peer)
+hx_syslog_parse_args(hx_conf_t *cf, hx_syslog_peer_t *peer)
 {
     size_t      len;
     uint8_t    *p, *last, *comma, c;
@@ -130,7 +127,7 @@ hx_http_syslog_parse_args(hx_conf_t *cf, hx_http_syslog_peer_t *peer)
 
         } else if (len > 9 && hx_strncmp(p, "facility=", 9) == 0) {
 
-            if (hx_http_syslog_name(cf, hx_http_syslog_facilities, p + 9,
+            if (hx_syslog_name(cf, hx_syslog_facilities, p + 9,
                                     len - 9, &peer->facility, "facility")
                 != HX_CONF_OK)
             {
@@ -139,7 +136,7 @@ hx_http_syslog_parse_args(hx_conf_t *cf, hx_http_syslog_peer_t *peer)
 
         } else if (len > 9 && hx_strncmp(p, "severity=", 9) == 0) {
 
-            if (hx_http_syslog_name(cf, hx_http_syslog_severities, p + 9,
+            if (hx_syslog_name(cf, hx_syslog_severities, p + 9,
                                     len - 9, &peer->severity, "severity")
                 != HX_CONF_OK)
             {
@@ -199,7 +196,7 @@ hx_http_syslog_parse_args(hx_conf_t *cf, hx_http_syslog_peer_t *peer)
 
 /* one of names, by its text, into *value (once) */
 static char *
-hx_http_syslog_name(hx_conf_t *cf, char **names, uint8_t *p, size_t len,
+hx_syslog_name(hx_conf_t *cf, char **names, uint8_t *p, size_t len,
     hx_uint_t *value, char *what)
 {
     hx_uint_t  i;
@@ -226,7 +223,7 @@ hx_http_syslog_name(hx_conf_t *cf, char **names, uint8_t *p, size_t len,
 
 
 uint8_t *
-hx_http_syslog_add_header(hx_http_syslog_peer_t *peer, uint8_t *buf)
+hx_syslog_add_header(hx_syslog_peer_t *peer, uint8_t *buf)
 {
     hx_uint_t  pri;
 
@@ -244,14 +241,14 @@ hx_http_syslog_add_header(hx_http_syslog_peer_t *peer, uint8_t *buf)
 
 
 ssize_t
-hx_http_syslog_send(hx_http_syslog_peer_t *peer, uint8_t *buf, size_t len,
+hx_syslog_send(hx_syslog_peer_t *peer, uint8_t *buf, size_t len,
     hx_log_t *log)
 {
     ssize_t   n;
     hx_err_t  err;
 
     if (peer->fd == HX_INVALID_FILE
-        && hx_http_syslog_open(peer, log) != HX_OK)
+        && hx_syslog_open(peer, log) != HX_OK)
     {
         return -1;
     }
@@ -273,7 +270,7 @@ hx_http_syslog_send(hx_http_syslog_peer_t *peer, uint8_t *buf, size_t len,
 
 
 static hx_int_t
-hx_http_syslog_open(hx_http_syslog_peer_t *peer, hx_log_t *log)
+hx_syslog_open(hx_syslog_peer_t *peer, hx_log_t *log)
 {
     hx_fd_t  fd;
 
@@ -300,12 +297,55 @@ hx_http_syslog_open(hx_http_syslog_peer_t *peer, hx_log_t *log)
 
 
 static void
-hx_http_syslog_cleanup(void *data)
+hx_syslog_cleanup(void *data)
 {
-    hx_http_syslog_peer_t  *peer = data;
+    hx_syslog_peer_t  *peer = data;
 
     if (peer->fd != HX_INVALID_FILE) {
         (void) close(peer->fd);
         peer->fd = HX_INVALID_FILE;
     }
+}
+
+
+/*
+ * The error log's writer (log->wdata is the peer): one datagram per line,
+ * the whole hanx line after the header, as nginx sends it.  The severity
+ * follows the message's level, not the "severity=" parameter.  A failure
+ * to send is not logged through the same log: that could recurse.
+ */
+void
+hx_syslog_writer(hx_log_t *log, hx_uint_t level, uint8_t *buf, size_t len)
+{
+    uint8_t           *p, msg[HX_MAX_ERROR_STR];
+    hx_uint_t          severity;
+    hx_syslog_peer_t  *peer;
+
+    static hx_log_t    silent;
+
+    peer = log->wdata;
+
+    if (peer->busy) {
+        return;
+    }
+
+    peer->busy = 1;
+
+    if (len && buf[len - 1] == LF) {
+        len--;
+    }
+
+    severity = peer->severity;
+    peer->severity = (level > HX_LOG_EMERG) ? level - 1 : 0;
+
+    p = hx_syslog_add_header(peer, msg);
+
+    peer->severity = severity;
+
+    len = hx_min(len, (size_t) (msg + sizeof(msg) - p));
+    p = hx_cpymem(p, buf, len);
+
+    (void) hx_syslog_send(peer, msg, p - msg, &silent);
+
+    peer->busy = 0;
 }
