@@ -764,14 +764,36 @@ Test(hx_log, error_log_refuses_level_with_debug_mask)
 }
 
 
-Test(hx_log, error_log_syslog_is_not_supported)
+Test(hx_log, error_log_syslog_sets_a_writer_and_keeps_the_level)
+{
+    hx_log_t  *head;
+
+    conf_setup();
+
+    cr_assert_eq(error_log("syslog:server=127.0.0.1:5514,tag=t", "warn",
+                           NULL),
+                 HX_CONF_OK);
+
+    /* the syslog log has no file: it writes through hx_syslog_writer */
+    for (head = &conf_cycle.new_log; head; head = head->next) {
+        if (head->writer) {
+            break;
+        }
+    }
+
+    cr_assert_not_null(head);
+    cr_assert_eq(head->writer, hx_syslog_writer);
+    cr_assert_null(head->file);
+    cr_assert_eq(head->log_level, HX_LOG_WARN);
+}
+
+
+Test(hx_log, error_log_syslog_without_server_is_refused)
 {
     conf_setup();
 
-    cr_assert_eq(error_log("syslog:server=unix:/dev/log", NULL, NULL),
-                 HX_CONF_ERROR);
-    cr_assert_str_eq(message(&conf_sink, 0),
-                     "\"syslog\" log targets are not supported by hanx");
+    cr_assert_eq(error_log("syslog:tag=x", NULL, NULL), HX_CONF_ERROR);
+    cr_assert_str_eq(message(&conf_sink, 0), "no syslog server specified");
 }
 
 
