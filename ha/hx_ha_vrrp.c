@@ -27,6 +27,7 @@
 #include <hx_config.h>
 #include <hx_core.h>
 #include <hx_event.h>
+#include <hx_process.h>
 #include <hx_ha.h>
 #include <hx_ha_addr.h>
 #include <hx_ha_script.h>
@@ -146,6 +147,10 @@ static void hx_ha_script_run(hx_event_t *ev);
 static void hx_ha_script_done(void *data, int status, hx_uint_t timed_out);
 static hx_ha_script_t *hx_ha_script_find(hx_str_t *name);
 
+static void hx_ha_start_handler(hx_event_t *ev);
+static void hx_ha_workers_handler(hx_event_t *ev);
+static hx_uint_t hx_ha_workers_serving(void);
+static hx_uint_t hx_ha_vr_holds_vips(hx_ha_vr_t *vr);
 static void hx_ha_state_file(void);
 static void hx_ha_run_notify(hx_ha_cmd_t *cmd, const char *kind,
     hx_str_t *name, hx_vrrp_state_e state, hx_uint_t priority);
@@ -162,6 +167,10 @@ static hx_ha_main_conf_t   *hx_ha_hmcf;
 static hx_cycle_t          *hx_ha_cycle;
 static hx_cycle_t          *hx_ha_pending;
 static hx_event_t           hx_ha_apply_ev;
+static hx_event_t           hx_ha_start_ev;
+static hx_event_t           hx_ha_workers_ev;
+static hx_uint_t            hx_ha_workers_up;
+static hx_uint_t            hx_ha_first;
 static hx_log_t             hx_ha_log;
 static char                *hx_ha_state_path;
 
@@ -195,8 +204,14 @@ hx_ha_vrrp_start(hx_cycle_t *cycle)
 
     hx_ha_apply_ev.handler = hx_ha_vrrp_apply_handler;
     hx_ha_apply_ev.log = &hx_ha_log;
+    hx_ha_start_ev.handler = hx_ha_start_handler;
+    hx_ha_start_ev.log = &hx_ha_log;
+    hx_ha_workers_ev.handler = hx_ha_workers_handler;
+    hx_ha_workers_ev.log = &hx_ha_log;
+    hx_ha_workers_up = 1;
 
     hx_ha_started = 1;
+    hx_ha_first = 1;
 
     return hx_ha_vrrp_apply(cycle);
 }
@@ -261,12 +276,44 @@ hx_ha_vrrp_stop(hx_cycle_t *cycle)
         hx_event_del_timer(&hx_ha_apply_ev);
     }
 
-    /* every instance resigns first: the state file then says STOP */
-    for (q = hx_queue_head(&hx_ha_vrs);
-         q != hx_queue_sentinel(&hx_ha_vrs);
-         q = hx_queue_next(q))
-    {
-        hx_ha_vr_stop(hx_queue_data(q, hx_ha_vr_t, queue));
+    if (hx_ha_start_ev.timer_set) {
+        hx_event_del_timer(&hx_ha_start_ev);
+    }
+
+    if (hx_ha_workers_ev.timer_set) {
+        hx_event_del_timer(&hx_ha_workers_ev);
+    }
+
+    if (hx_new_binary) {
+        /*
+         * A binary upgrade: the new master took the instances over with
+         * their VIPs; leaving quietly keeps the addresses where they are.
+         */
+        for (q = hx_queue_head(&hx_ha_vrs);
+             q != hx_queue_sentinel(&hx_ha_vrs);
+             q = hx_queue_next(q))
+        {
+            vr = hx_queue_data(q, hx_ha_vr_t, queue);
+
+            hx_log_error(HX_LOG_NOTICE, &vr->log, 0,
+                         "(%V) left to the new binary (pid %P) as %s",
+                         &vr->conf->name, hx_new_binary,
+                         hx_vrrp_state_name(vr->fsm.state));
+        }
+
+        if (hx_ha_state_path) {
+            hx_free(hx_ha_state_path);
+            hx_ha_state_path = NULL;
+        }
+
+    } else {
+        /* every instance resigns first: the state file then says STOP */
+        for (q = hx_queue_head(&hx_ha_vrs);
+             q != hx_queue_sentinel(&hx_ha_vrs);
+             q = hx_queue_next(q))
+        {
+            hx_ha_vr_stop(hx_queue_data(q, hx_ha_vr_t, queue));
+        }
     }
 
     while (!hx_queue_empty(&hx_ha_vrs)) {
@@ -596,16 +643,25 @@ hx_ha_vrrp_apply(hx_cycle_t *cycle)
         }
     }
 
-    /* start the new instances only now: sync groups see every member */
+    /*
+     * New instances start from the loop's next turn: sync groups then see
+     * every member, and the workers the master starts after init_master
+     * already exist for track_workers.
+     */
+    if (!hx_ha_start_ev.timer_set) {
+        hx_event_add_timer(&hx_ha_start_ev, 0);
+    }
+
     for (q = hx_queue_head(&hx_ha_vrs);
          q != hx_queue_sentinel(&hx_ha_vrs);
          q = hx_queue_next(q))
     {
         vr = hx_queue_data(q, hx_ha_vr_t, queue);
 
-        if (vr->fsm.state == HX_VRRP_INIT) {
-            hx_ha_vr_track(vr);
-            hx_ha_vr_feed(vr, HX_VRRP_IN_START);
+        if (vr->conf->track_workers != HX_CONF_UNSET
+            && !hx_ha_workers_ev.timer_set)
+        {
+            hx_event_add_timer(&hx_ha_workers_ev, 500);
         }
     }
 
@@ -616,6 +672,138 @@ hx_ha_vrrp_apply(hx_cycle_t *cycle)
     hx_ha_state_file();
 
     return HX_OK;
+}
+
+
+static void
+hx_ha_start_handler(hx_event_t *ev)
+{
+    hx_uint_t    takeover;
+    hx_queue_t  *q;
+    hx_ha_vr_t  *vr;
+
+    (void) ev;
+
+    hx_ha_log_refresh();
+    hx_ha_workers_up = hx_ha_workers_serving();
+
+    /* the first configuration of a binary started by an upgrade (USR2) */
+    takeover = hx_ha_first && hx_inherited;
+    hx_ha_first = 0;
+
+    for (q = hx_queue_head(&hx_ha_vrs);
+         q != hx_queue_sentinel(&hx_ha_vrs);
+         q = hx_queue_next(q))
+    {
+        vr = hx_queue_data(q, hx_ha_vr_t, queue);
+
+        if (vr->fsm.state != HX_VRRP_INIT) {
+            continue;
+        }
+
+        hx_ha_vr_track(vr);
+
+        if (takeover && hx_ha_vr_holds_vips(vr)) {
+            hx_ha_vr_feed(vr, HX_VRRP_IN_TAKEOVER);
+
+        } else {
+            hx_ha_vr_feed(vr, HX_VRRP_IN_START);
+        }
+    }
+
+    hx_ha_state_file();
+}
+
+
+/* the VIPs are on the interface: the binary before us was master */
+static hx_uint_t
+hx_ha_vr_holds_vips(hx_ha_vr_t *vr)
+{
+    hx_uint_t     i;
+    hx_ha_vip_t  *vip;
+
+    if (vr->conf->vips == NULL || vr->conf->vips->nelts == 0) {
+        return 0;
+    }
+
+    vip = vr->conf->vips->elts;
+
+    for (i = 0; i < vr->conf->vips->nelts; i++) {
+        if (!hx_ha_if_has_addr(vr->ifp, vip[i].addr.family,
+                               vip[i].addr.addr))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/* track_workers: every half second, is some worker serving? */
+static void
+hx_ha_workers_handler(hx_event_t *ev)
+{
+    hx_uint_t    up, any;
+    hx_queue_t  *q;
+    hx_ha_vr_t  *vr;
+
+    ev->timedout = 0;
+
+    up = hx_ha_workers_serving();
+
+    if (up != hx_ha_workers_up) {
+        hx_ha_log_refresh();
+        hx_log_error(HX_LOG_NOTICE, &hx_ha_log, 0,
+                     up ? "workers are serving again"
+                        : "no worker process is serving");
+        hx_ha_workers_up = up;
+    }
+
+    any = 0;
+
+    for (q = hx_queue_head(&hx_ha_vrs);
+         q != hx_queue_sentinel(&hx_ha_vrs);
+         q = hx_queue_next(q))
+    {
+        vr = hx_queue_data(q, hx_ha_vr_t, queue);
+
+        if (vr->conf->track_workers == HX_CONF_UNSET) {
+            continue;
+        }
+
+        any = 1;
+
+        if (vr->fsm.state != HX_VRRP_INIT) {
+            hx_ha_vr_track(vr);
+        }
+    }
+
+    if (any) {
+        hx_event_add_timer(ev, 500);
+    }
+}
+
+
+static hx_uint_t
+hx_ha_workers_serving(void)
+{
+    hx_int_t  i;
+
+    if (hx_process != HX_PROCESS_MASTER) {
+        return 1;
+    }
+
+    for (i = 0; i < hx_last_process; i++) {
+        if (hx_processes[i].pid != HX_INVALID_PID
+            && !hx_processes[i].exited && !hx_processes[i].detached
+            && !hx_processes[i].exiting)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -1591,6 +1779,18 @@ hx_ha_vr_track(hx_ha_vr_t *vr)
             if ((w > 0 && up) || (w < 0 && !up)) {
                 prio += w;
             }
+        }
+    }
+
+    if (vr->conf->track_workers != HX_CONF_UNSET) {
+        w = vr->conf->track_workers;
+        up = hx_ha_workers_up;
+
+        if (w == 0) {
+            faults += !up;
+
+        } else if ((w > 0 && up) || (w < 0 && !up)) {
+            prio += w;
         }
     }
 

@@ -79,6 +79,7 @@ struct hx_ha_vrrp_conf_s {
 
     hx_array_t          *track_ifs;     /* hx_ha_track_t */
     hx_array_t          *track_scripts; /* hx_ha_track_t */
+    hx_int_t             track_workers; /* weight; unset: not tracked */
 
     hx_ha_cmd_t         *notify_master;
     hx_ha_cmd_t         *notify_backup;

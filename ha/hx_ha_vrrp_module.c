@@ -65,6 +65,8 @@ static char *hx_ha_vrrp_vip_line(hx_conf_t *cf, void *conf);
 static char *hx_ha_vrrp_peers(hx_conf_t *cf, hx_command_t *cmd, void *conf);
 static char *hx_ha_vrrp_peer_line(hx_conf_t *cf, void *conf);
 static char *hx_ha_vrrp_tracks(hx_conf_t *cf, hx_command_t *cmd, void *conf);
+static char *hx_ha_vrrp_track_workers(hx_conf_t *cf, hx_command_t *cmd,
+    void *conf);
 static char *hx_ha_vrrp_track_line(hx_conf_t *cf, void *conf);
 static char *hx_ha_vrrp_group(hx_conf_t *cf, hx_command_t *cmd, void *conf);
 static char *hx_ha_vrrp_group_line(hx_conf_t *cf, void *conf);
@@ -250,6 +252,8 @@ static hx_command_t  hx_ha_vrrp_commands[] = {
                hx_ha_vrrp_tracks, track_ifs, NULL),
     HX_HA_VRRP("track_script", HX_CONF_BLOCK|HX_CONF_NOARGS,
                hx_ha_vrrp_tracks, track_scripts, NULL),
+    HX_HA_VRRP("track_workers", HX_CONF_NOARGS|HX_CONF_TAKE2,
+               hx_ha_vrrp_track_workers, track_workers, NULL),
     HX_HA_VRRP("notify_master", HX_CONF_TAKE123, hx_ha_vrrp_cmd,
                notify_master, NULL),
     HX_HA_VRRP("notify_backup", HX_CONF_TAKE123, hx_ha_vrrp_cmd,
@@ -441,6 +445,7 @@ hx_ha_vrrp_instance(hx_conf_t *cf, hx_command_t *cmd, void *conf)
     vr->higher_prio_send_advert = HX_CONF_UNSET;
     vr->skip_check_adv_addr = HX_CONF_UNSET;
     vr->debug = HX_CONF_UNSET;
+    vr->track_workers = HX_CONF_UNSET;
 
     vrp = hx_array_push(&vmcf->instances);
     if (vrp == NULL) {
@@ -1350,6 +1355,50 @@ hx_ha_vrrp_track_line(hx_conf_t *cf, void *conf)
 
         t->weight = w;
         t->weight_set = 1;
+    }
+
+    return HX_CONF_OK;
+}
+
+
+/*
+ * hanx's own tracked object: its workers.  "track_workers;" means FAULT
+ * while no worker process is serving, "track_workers weight -50;" a
+ * lower priority instead.
+ */
+static char *
+hx_ha_vrrp_track_workers(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    hx_str_t           *value;
+    hx_ha_vrrp_conf_t  *vr = conf;
+
+    (void) cmd;
+
+    if (vr->track_workers != HX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 1) {
+        vr->track_workers = 0;
+        return HX_CONF_OK;
+    }
+
+    if (hx_strcmp(value[1].data, "weight") != 0) {
+        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                          "invalid parameter \"%V\" of track_workers",
+                          &value[1]);
+        return HX_CONF_ERROR;
+    }
+
+    vr->track_workers = hx_ha_vrrp_weight(&value[2]);
+
+    if (vr->track_workers == HX_ERROR - 1000) {
+        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                          "invalid weight \"%V\", it must be between -253 "
+                          "and 253", &value[2]);
+        return HX_CONF_ERROR;
     }
 
     return HX_CONF_OK;

@@ -53,7 +53,8 @@ static const char  *hx_vrrp_why_texts[] = {
     "a tracked interface or script is down",
     "tracked interfaces and scripts are up",
     "stopping",
-    "the sync group changed state"
+    "the sync group changed state",
+    "the previous binary was master"
 };
 
 
@@ -135,6 +136,15 @@ hx_vrrp_fsm_step(hx_vrrp_fsm_t *fsm, hx_vrrp_input_t *in, hx_msec_t now)
 
         if (in->type == HX_VRRP_IN_START) {
             return hx_vrrp_fsm_init_state(fsm, now);
+        }
+
+        if (in->type == HX_VRRP_IN_TAKEOVER) {
+            if (fsm->faulted) {
+                return hx_vrrp_fsm_init_state(fsm, now);
+            }
+
+            fsm->priority = fsm->base_priority;
+            return hx_vrrp_fsm_become_master(fsm, HX_VRRP_WHY_HANDOVER, now);
         }
 
         return 0;
@@ -603,7 +613,7 @@ hx_vrrp_state_name(hx_vrrp_state_e state)
 const char *
 hx_vrrp_why_text(hx_vrrp_why_e why)
 {
-    if ((hx_uint_t) why > HX_VRRP_WHY_SYNC) {
+    if ((hx_uint_t) why > HX_VRRP_WHY_HANDOVER) {
         return "";
     }
 

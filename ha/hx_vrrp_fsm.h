@@ -47,7 +47,9 @@ typedef enum {
     HX_VRRP_IN_PRIORITY,     /* the effective priority changed */
     HX_VRRP_IN_STOP,         /* the instance leaves (shutdown, removal) */
     HX_VRRP_IN_GOTO_MASTER,  /* its sync group went MASTER */
-    HX_VRRP_IN_GOTO_BACKUP   /* its sync group went BACKUP */
+    HX_VRRP_IN_GOTO_BACKUP,  /* its sync group went BACKUP */
+    HX_VRRP_IN_TAKEOVER      /* leave INIT as MASTER: a binary upgrade
+                                found the previous binary's VIPs held */
 } hx_vrrp_input_e;
 
 
@@ -63,7 +65,8 @@ typedef enum {
     HX_VRRP_WHY_FAULT,           /* a tracked object failed */
     HX_VRRP_WHY_UP,              /* tracked objects recovered */
     HX_VRRP_WHY_STOP,
-    HX_VRRP_WHY_SYNC             /* the sync group moved */
+    HX_VRRP_WHY_SYNC,            /* the sync group moved */
+    HX_VRRP_WHY_HANDOVER         /* the previous binary was master */
 } hx_vrrp_why_e;
 
 

@@ -271,6 +271,32 @@ def render_keepalived(instances):
         + "\n"
 
 
+class PidProc:
+    """A process we did not start (a daemon): poll() and wait() by pid."""
+
+    def __init__(self, pid):
+        self.pid = pid
+
+    def poll(self):
+        try:
+            with open("/proc/%d/stat" % self.pid) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return 0
+        return 0 if state in ("Z", "X") else None
+
+    def wait(self, timeout=None):
+        if not wait_for(lambda: self.poll() is not None, timeout or 3600):
+            raise subprocess.TimeoutExpired("pid %d" % self.pid, timeout)
+        return 0
+
+    def kill(self):
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 class Node:
     """What both node kinds offer the tests."""
 
@@ -316,8 +342,10 @@ class HanxNode(Node):
 
     kind = "hanx"
 
-    def __init__(self, host, tmp, instances, ha_extra=(), raw_ha=None):
+    def __init__(self, host, tmp, instances, ha_extra=(), raw_ha=None,
+                 daemon=False):
         super().__init__(host, tmp)
+        self.daemon = daemon
         self.prefix = tmp + "/"
         for d in ("conf", "logs"):
             os.makedirs(os.path.join(tmp, d), exist_ok=True)
@@ -327,8 +355,8 @@ class HanxNode(Node):
     def write(self, instances, ha_extra=(), raw_ha=None):
         ha = raw_ha if raw_ha is not None else render_ha(instances, ha_extra)
         with open(self.conf, "w") as f:
-            f.write("daemon off;\n"
-                    "worker_processes 1;\n"
+            f.write("daemon %s;\n" % ("on" if self.daemon else "off")
+                    + "worker_processes 1;\n"
                     "error_log logs/error.log info;\n"
                     "pid logs/hanx.pid;\n"
                     "events { }\n" + ha)
@@ -339,6 +367,12 @@ class HanxNode(Node):
             ["ip", "netns", "exec", self.host.ns, hanx_binary(), "-p",
              self.prefix], stdout=self.err, stderr=self.err,
             stdin=subprocess.DEVNULL, start_new_session=True)
+        if self.daemon:
+            # the foreground process exits once the daemon has forked
+            self.proc.wait(10)
+            assert self.proc.returncode == 0, self.stderr()
+            assert wait_for(lambda: self.pid() is not None, 5)
+            self.proc = PidProc(self.pid())
         assert wait_for(lambda: "start worker process" in self.log()
                         or not self.alive(), 10), "hanx did not start"
         assert self.alive(), "hanx exited:\n" + self.stderr()
@@ -349,6 +383,29 @@ class HanxNode(Node):
                 check=False)
         assert r.returncode == 0, r.stdout + r.stderr
         return r
+
+    def pid(self):
+        """The master in the pid file (a new binary after an upgrade)."""
+        try:
+            with open(os.path.join(self.dir, "logs", "hanx.pid")) as f:
+                return int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        super().stop(sig, timeout)
+
+        # a master started by an upgrade is not our child: find it
+        pid = self.pid()
+        if pid is None or (self.proc and pid == self.proc.pid):
+            return
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return
+        if not wait_for(lambda: not os.path.exists("/proc/%d" % pid),
+                        timeout):
+            os.kill(pid, signal.SIGKILL)
 
     def log(self):
         try:

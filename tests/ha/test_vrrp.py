@@ -99,6 +99,8 @@ def test_sigkill_takeover_within_the_down_interval(nodes, segment, pair):
 
     took = (t - last) * 1000
     expect = down_ms(100, 500, 3)
+    print("%s: SIGKILL take-over %.0f ms after the last advert "
+          "(RFC: %.0f ms)" % ("-".join(pair), took, expect))
     assert expect - 30 <= took <= expect + 80, \
         "took over %.0f ms after the last advert, expected %.0f" \
         % (took, expect)
@@ -123,6 +125,8 @@ def test_sigterm_hands_over_within_the_skew(nodes, segment, pair):
     assert zero, "no priority 0 advert"
 
     took = (vip_time(vips, stopped) - zero[0][0]) * 1000
+    print("%s: SIGTERM take-over %.0f ms after the priority 0 advert "
+          "(skew: %.0f ms)" % ("-".join(pair), took, skew_ms(100, 1000, 2)))
     assert took <= skew_ms(100, 1000, 2) + 100, \
         "took over %.0f ms after the priority 0 advert" % took
 
@@ -184,7 +188,11 @@ def test_v3_fast_adverts_take_over_within_400_ms(nodes, segment, pair):
     na.kill()
 
     assert wait_for(nb.has_vip, 2)
-    took = (vip_time(vips, killed) - killed) * 1000
+    t = vip_time(vips, killed)
+    assert t is not None, "the VIP came before the kill: %s" % vips.events
+    took = (t - killed) * 1000
+    print("%s: v3 0.1 s SIGKILL take-over %.0f ms after the kill"
+          % ("-".join(pair), took))
     assert took <= 400, "took over %.0f ms after the kill" % took
 
 
@@ -274,6 +282,35 @@ def test_reload_keeps_master_and_vip(nodes, segment, kind):
     na.reload()
     assert wait_for(lambda: not na.has_vip("10.77.0.101"), 3)
     assert na.has_vip()
+
+
+def test_binary_upgrade_hands_over_without_a_fail_over(nodes, segment):
+    """USR2 starts the new binary; QUIT to the old one; nobody notices."""
+    vips = segment.monitor("addr", segment.hosts[0])
+
+    a = instance(priority=150, version=3, advert_int=0.5)
+    b = instance(priority=100, version=3, advert_int=0.5)
+
+    # nginx's rule: only a daemon changes binary
+    na = nodes.add("hanx", 0, [a], daemon=True).start()
+    nb = nodes.add("hanx", 1, [b]).start()
+    settle(na, nb)
+
+    t = time.monotonic()
+    old = na.proc.pid
+    na.send(signal.SIGUSR2)
+    assert wait_for(lambda: na.pid() not in (None, old), 5), na.log()
+    assert wait_for(lambda: "the previous binary was master" in na.log(),
+                    5), na.log()
+
+    na.send(signal.SIGQUIT)
+    na.proc.wait(10)
+    assert "left to the new binary" in na.log()
+
+    assert stays(lambda: na.has_vip() and not nb.has_vip(), 3)
+    assert not vips.find("addr", t, lambda w: w[1] == "del"), \
+        "the VIP left the interface"
+    assert na.state() == "MASTER"
 
 
 def test_reload_with_a_broken_file_changes_nothing(nodes, segment):
@@ -465,7 +502,8 @@ s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
 s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"eth0\0")
 # VRRPv3, vrid 51, priority 250, one address, checksum left wrong
-pkt = bytes([0x31, 51, 250, 1, 0, 50, 0x12, 0x34]) + socket.inet_aton(sys.argv[1])
+pkt = bytes([0x31, 51, 250, 1, 0, 50, 0x12, 0x34])
+pkt += socket.inet_aton(sys.argv[1])
 end = time.monotonic() + float(sys.argv[2])
 n = 0
 while time.monotonic() < end:

@@ -845,6 +845,22 @@ Test(hx_ha_vrrp_module, keyword_flags_take_on_and_off)
 }
 
 
+Test(hx_ha_vrrp_module, track_workers_takes_an_optional_weight)
+{
+    parse_ok("ha {\n"
+             "  vrrp_instance A { interface eth0; virtual_router_id 1;\n"
+             "    track_workers; }\n"
+             "  vrrp_instance B { interface eth0; virtual_router_id 2;\n"
+             "    track_workers weight -50; }\n"
+             "  vrrp_instance C { interface eth0; virtual_router_id 3; }\n"
+             "}\n");
+
+    cr_assert_eq(instance(0)->track_workers, 0);
+    cr_assert_eq(instance(1)->track_workers, -50);
+    cr_assert_eq(instance(2)->track_workers, HX_CONF_UNSET);
+}
+
+
 Test(hx_ha_vrrp_module, no_ha_block_means_no_vrrp_conf)
 {
     parse_ok("");

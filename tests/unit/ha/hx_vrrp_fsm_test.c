@@ -742,6 +742,34 @@ Test(hx_vrrp_fsm, sync_group_moves_members)
 }
 
 
+Test(hx_vrrp_fsm, takeover_starts_as_master_without_waiting)
+{
+    hx_uint_t  act;
+
+    /* a binary upgrade: the old binary held the VIPs a moment ago */
+    configure(&fsm, 2, 100, 1000);
+    act = feed(&fsm, HX_VRRP_IN_TAKEOVER, 500);
+
+    cr_assert_eq(fsm.state, HX_VRRP_MASTER);
+    cr_assert_eq(fsm.why, HX_VRRP_WHY_HANDOVER);
+    cr_assert(act & HX_VRRP_ACT_SEND_ADVERT);
+    cr_assert(!(act & HX_VRRP_ACT_DEL_VIPS), "the VIPs never leave");
+    cr_assert_eq(hx_vrrp_fsm_next(&fsm), 1500);
+
+    /* but a faulted instance does not take anything over */
+    configure(&fsm, 2, 100, 1000);
+    feed(&fsm, HX_VRRP_IN_FAULT, 0);
+    feed(&fsm, HX_VRRP_IN_TAKEOVER, 500);
+    cr_assert_eq(fsm.state, HX_VRRP_FAULT);
+
+    /* outside INIT it means nothing */
+    configure(&fsm, 2, 100, 1000);
+    feed(&fsm, HX_VRRP_IN_START, 0);
+    cr_assert_eq(feed(&fsm, HX_VRRP_IN_TAKEOVER, 10), 0);
+    cr_assert_eq(fsm.state, HX_VRRP_BACKUP);
+}
+
+
 Test(hx_vrrp_fsm, names_are_keepalived_words)
 {
     cr_assert_str_eq(hx_vrrp_state_name(HX_VRRP_MASTER), "MASTER");
