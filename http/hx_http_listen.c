@@ -59,7 +59,6 @@ hx_http_core_listen(hx_conf_t *cf, hx_command_t *cmd, void *conf)
     hx_str_t              *value, size;
     hx_url_t               u;
     hx_uint_t              n, i;
-    in_port_t              port;
     hx_http_listen_opt_t   lsopt;
 
     (void) cmd;
@@ -249,37 +248,27 @@ hx_http_core_listen(hx_conf_t *cf, hx_command_t *cmd, void *conf)
         return HX_CONF_ERROR;
     }
 
+    /* hx_parse_url has one address per port of a range already */
+
     for (n = 0; n < u.naddrs; n++) {
 
-        for (port = u.port; /* void */ ; port++) {
+        lsopt.socklen = u.addrs[n].socklen;
+        hx_memcpy(&lsopt.sockaddr, u.addrs[n].sockaddr, u.addrs[n].socklen);
 
-            lsopt.socklen = u.addrs[n].socklen;
-            hx_memcpy(&lsopt.sockaddr, u.addrs[n].sockaddr,
-                      u.addrs[n].socklen);
+        lsopt.wildcard = hx_inet_wildcard(&lsopt.sockaddr.sockaddr);
 
-            if (lsopt.sockaddr.sockaddr.sa_family != AF_UNIX) {
-                hx_inet_set_port(&lsopt.sockaddr.sockaddr, port);
-            }
+        lsopt.addr_text.data = hx_pnalloc(cf->pool, HX_SOCKADDR_STRLEN);
+        if (lsopt.addr_text.data == NULL) {
+            return HX_CONF_ERROR;
+        }
 
-            lsopt.wildcard = hx_inet_wildcard(&lsopt.sockaddr.sockaddr);
+        lsopt.addr_text.len = hx_sock_ntop(&lsopt.sockaddr.sockaddr,
+                                           lsopt.socklen,
+                                           lsopt.addr_text.data,
+                                           HX_SOCKADDR_STRLEN, 1);
 
-            lsopt.addr_text.data = hx_pnalloc(cf->pool, HX_SOCKADDR_STRLEN);
-            if (lsopt.addr_text.data == NULL) {
-                return HX_CONF_ERROR;
-            }
-
-            lsopt.addr_text.len = hx_sock_ntop(&lsopt.sockaddr.sockaddr,
-                                               lsopt.socklen,
-                                               lsopt.addr_text.data,
-                                               HX_SOCKADDR_STRLEN, 1);
-
-            if (hx_http_add_listen(cf, cscf, &lsopt) != HX_OK) {
-                return HX_CONF_ERROR;
-            }
-
-            if (u.last_port == 0 || port >= u.last_port) {
-                break;
-            }
+        if (hx_http_add_listen(cf, cscf, &lsopt) != HX_OK) {
+            return HX_CONF_ERROR;
         }
     }
 

@@ -1778,7 +1778,9 @@ hx_http_parse_multi_header_line(hx_str_t *header, hx_str_t *name,
 
     while (start < end) {
 
-        if (hx_strncasecmp(start, name->data, name->len) != 0) {
+        if ((size_t) (end - start) < name->len
+            || hx_strncasecmp(start, name->data, name->len) != 0)
+        {
             goto skip;
         }
 
@@ -1787,7 +1789,7 @@ hx_http_parse_multi_header_line(hx_str_t *header, hx_str_t *name,
         }
 
         if (value == NULL) {
-            if (start == end || *start == ',') {
+            if (start == end || *start == sep) {
                 return HX_OK;
             }
 
@@ -1818,7 +1820,7 @@ hx_http_parse_multi_header_line(hx_str_t *header, hx_str_t *name,
 
         while (start < end) {
             ch = *start++;
-            if (ch == sep || ch == ',') {
+            if (ch == sep) {
                 break;
             }
         }

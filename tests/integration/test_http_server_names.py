@@ -4,6 +4,8 @@ wildcard, longest trailing wildcard, first regex), falling back to the
 address's default server.
 """
 
+import socket
+
 import pytest
 
 from test_http_client import http_config, get, raw
@@ -134,3 +136,31 @@ def test_duplicate_default_server_is_a_config_error(hanx):
 
     assert res.returncode == 1
     assert "a duplicate default server for 127.0.0.1:" in res.stderr
+
+
+def two_free_ports():
+    """p and p + 1, both free on loopback."""
+    for _ in range(100):
+        with socket.socket() as a, socket.socket() as b:
+            try:
+                a.bind(("127.0.0.1", 0))
+                p = a.getsockname()[1]
+                b.bind(("127.0.0.1", p + 1))
+            except OSError:
+                continue
+        return p
+    pytest.skip("no two consecutive free ports")
+
+
+def test_listen_port_range_listens_on_each_port(hanx):
+    p = two_free_ports()
+    hanx.write_config(http_config("""
+    server {
+        listen 127.0.0.1:%d-%d;
+        return 200 "port $server_port";
+    }
+""" % (p, p + 1)))
+    hanx.start(wait_ports=[p, p + 1])
+
+    assert get(p).body == b"port %d" % p
+    assert get(p + 1).body == b"port %d" % (p + 1)

@@ -516,6 +516,31 @@ Test(cookies, multi_header_lookup)
 }
 
 
+/* as nginx 1.29.6: only ';' separates cookies, a ',' is part of a value */
+Test(cookies, comma_is_not_a_separator)
+{
+    hx_str_t  h = hx_string("foo=1, qux=0; bar=2");
+    hx_str_t  foo = hx_string("foo");
+    hx_str_t  qux = hx_string("qux");
+    hx_str_t  bar = hx_string("bar");
+    hx_str_t  longer = hx_string("barbarbarbarbar");
+    hx_str_t  v;
+
+    cr_assert_eq(hx_http_parse_multi_header_line(&h, &foo, &v, ';'), HX_OK);
+    cr_assert_eq(v.len, 8);
+    cr_assert_eq(hx_strncmp(v.data, "1, qux=0", 8), 0);
+
+    cr_assert_eq(hx_http_parse_multi_header_line(&h, &qux, &v, ';'),
+                 HX_DECLINED);
+
+    cr_assert_eq(hx_http_parse_multi_header_line(&h, &bar, &v, ';'), HX_OK);
+    cr_assert_eq(v.len, 1);
+
+    cr_assert_eq(hx_http_parse_multi_header_line(&h, &longer, &v, ';'),
+                 HX_DECLINED);
+}
+
+
 Test(request_line, connect_takes_an_authority)
 {
     parse_result_t  r;
