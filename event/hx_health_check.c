@@ -1,0 +1,664 @@
+/*
+ * Active health checks (see hx_health_check.h): the probe of one target
+ * and the verdict that consecutive results add up to.
+ *
+ * One timer per target does both jobs: while no probe runs it is the
+ * time of the next one, while a probe runs it is its deadline.  A probe
+ * is a non-blocking connect (hx_event_connect_peer) followed by plain
+ * send() and recv() on the socket: the exchange is a few hundred bytes
+ * at most, and a zero-length UDP payload must go out as an empty
+ * datagram, which the connection send wrappers would take for an error.
+ * The reply is read into one buffer of conf->buffer_size and matched
+ * after every read, so a match ends the probe as soon as it is seen.
+ */
+
+#include <hx_config.h>
+#include <hx_core.h>
+#include <hx_event.h>
+#include <hx_upstream_peer.h>
+#include <hx_health_check.h>
+
+#include <openssl/evp.h>
+
+
+#define HX_HEALTH_CHECK_BUFFER  4096
+
+
+static void hx_health_check_schedule(hx_health_check_t *hc,
+    hx_msec_t delay);
+static void hx_health_check_timer_handler(hx_event_t *ev);
+static void hx_health_check_begin(hx_health_check_t *hc);
+static void hx_health_check_io_handler(hx_event_t *ev);
+static hx_int_t hx_health_check_send(hx_health_check_t *hc,
+    hx_connection_t *c);
+static hx_int_t hx_health_check_recv(hx_health_check_t *hc,
+    hx_connection_t *c);
+static hx_int_t hx_health_check_match(hx_health_check_t *hc,
+    hx_uint_t complete);
+static hx_int_t hx_health_check_http(hx_health_check_t *hc,
+    hx_uint_t complete);
+static hx_uint_t hx_health_check_expects(hx_health_check_t *hc);
+static void hx_health_check_done(hx_health_check_t *hc, hx_uint_t ok,
+    char *reason);
+static void hx_health_check_close(hx_health_check_t *hc);
+
+
+hx_int_t
+hx_health_check_start(hx_health_check_t *hc, hx_msec_t delay)
+{
+    size_t  size;
+
+    if (hc->pool == NULL) {
+        hc->pool = hx_create_pool(1024, hc->log);
+        if (hc->pool == NULL) {
+            return HX_ERROR;
+        }
+
+        size = hc->conf->buffer_size ? hc->conf->buffer_size
+                                     : HX_HEALTH_CHECK_BUFFER;
+
+        hc->buf = hx_create_temp_buf(hc->pool, size);
+        if (hc->buf == NULL) {
+            hx_destroy_pool(hc->pool);
+            hc->pool = NULL;
+            return HX_ERROR;
+        }
+    }
+
+    hx_memzero(&hc->timer, sizeof(hx_event_t));
+
+    hc->timer.handler = hx_health_check_timer_handler;
+    hc->timer.data = hc;
+    hc->timer.log = hc->log;
+
+    /* a stopping single process need not wait for the next probe */
+    hc->timer.cancelable = 1;
+
+    hc->running = 1;
+    hc->active = 0;
+    hc->nfails = 0;
+    hc->npasses = 0;
+
+    hx_health_check_schedule(hc, delay);
+
+    return HX_OK;
+}
+
+
+void
+hx_health_check_stop(hx_health_check_t *hc)
+{
+    if (!hc->running) {
+        return;
+    }
+
+    hx_health_check_close(hc);
+
+    if (hc->timer.timer_set) {
+        hx_del_timer(&hc->timer);
+    }
+
+    hc->running = 0;
+
+    if (hc->pool) {
+        hx_destroy_pool(hc->pool);
+        hc->pool = NULL;
+        hc->buf = NULL;
+    }
+}
+
+
+void
+hx_health_check_forget(hx_health_check_t *hc)
+{
+    if (hc->active && hc->pc.connection && hc->pc.connection->fd != -1) {
+        (void) close(hc->pc.connection->fd);
+    }
+}
+
+
+static void
+hx_health_check_schedule(hx_health_check_t *hc, hx_msec_t delay)
+{
+    if (hc->conf->jitter) {
+        delay += hx_upstream_random_number() % (hc->conf->jitter + 1);
+    }
+
+    if (hc->timer.timer_set) {
+        hx_del_timer(&hc->timer);
+    }
+
+    hx_add_timer(&hc->timer, delay);
+}
+
+
+static void
+hx_health_check_timer_handler(hx_event_t *ev)
+{
+    hx_health_check_t  *hc = ev->data;
+
+    ev->timedout = 0;
+
+    if (hc->active) {
+
+        /* a UDP probe with no reply expected passes by staying quiet */
+
+        if (hc->conf->type == HX_HEALTH_CHECK_UDP
+            && !hx_health_check_expects(hc))
+        {
+            hx_health_check_done(hc, 1, NULL);
+            return;
+        }
+
+        hx_health_check_done(hc, 0, "timed out");
+        return;
+    }
+
+    hx_health_check_begin(hc);
+}
+
+
+static void
+hx_health_check_begin(hx_health_check_t *hc)
+{
+    hx_int_t          rc;
+    hx_connection_t  *c;
+
+    hx_memcpy(&hc->target, hc->sockaddr, hc->socklen);
+
+    if (hc->conf->port) {
+        hx_inet_set_port(&hc->target.sockaddr, hc->conf->port);
+    }
+
+    hx_memzero(&hc->pc, sizeof(hx_peer_connection_t));
+
+    hc->pc.sockaddr = &hc->target.sockaddr;
+    hc->pc.socklen = hc->socklen;
+    hc->pc.name = &hc->name;
+    hc->pc.get = hx_event_get_peer;
+    hc->pc.log = hc->log;
+    hc->pc.log_error = HX_ERROR_INFO;
+    hc->pc.local = hc->conf->local;
+
+    if (hc->conf->type == HX_HEALTH_CHECK_UDP) {
+        hc->pc.type = SOCK_DGRAM;
+    }
+
+    hc->buf->pos = hc->buf->start;
+    hc->buf->last = hc->buf->start;
+    hc->sent = 0;
+    hc->active = 1;
+
+    /* the whole exchange, connect included, must fit in the timeout */
+
+    hx_health_check_schedule(hc, hc->conf->timeout);
+
+    rc = hx_event_connect_peer(&hc->pc);
+
+    if (rc == HX_ERROR || rc == HX_BUSY) {
+
+        /* local trouble (no slot, no descriptor): not the target's fault */
+
+        hc->pc.connection = NULL;
+        hc->active = 0;
+
+        hx_log_error(HX_LOG_ERR, hc->log, 0,
+                     "health check of %V could not start", &hc->name);
+
+        hx_health_check_schedule(hc, hc->conf->interval);
+        return;
+    }
+
+    if (rc == HX_DECLINED) {
+        hc->pc.connection = NULL;
+        hx_health_check_done(hc, 0, "connect() failed");
+        return;
+    }
+
+    c = hc->pc.connection;
+
+    c->data = hc;
+    c->read->handler = hx_health_check_io_handler;
+    c->write->handler = hx_health_check_io_handler;
+
+    if (rc == HX_OK) {
+        hx_health_check_io_handler(c->write);
+    }
+}
+
+
+static void
+hx_health_check_io_handler(hx_event_t *ev)
+{
+    hx_int_t            rc;
+    hx_connection_t    *c;
+    hx_health_check_t  *hc;
+
+    c = ev->data;
+    hc = c->data;
+
+    if (hc->sent == 0 && hc->buf->last == hc->buf->start) {
+
+        /* the first event tells how the connect went */
+
+        if (hx_event_connect_test(c) != HX_OK) {
+            hx_health_check_done(hc, 0, "connect() failed");
+            return;
+        }
+    }
+
+    rc = hx_health_check_send(hc, c);
+
+    if (rc == HX_ERROR) {
+        hx_health_check_done(hc, 0, "send() failed");
+        return;
+    }
+
+    if (rc == HX_AGAIN) {
+        return;
+    }
+
+    if (!hx_health_check_expects(hc)) {
+
+        /* UDP without a reply to wait for: only a refusal fails it */
+
+        if (hc->conf->type == HX_HEALTH_CHECK_UDP) {
+            if (hx_health_check_recv(hc, c) == HX_ERROR) {
+                hx_health_check_done(hc, 0, "refused");
+            }
+
+            return;
+        }
+
+        hx_health_check_done(hc, 1, NULL);
+        return;
+    }
+
+    rc = hx_health_check_recv(hc, c);
+
+    if (rc == HX_ERROR) {
+        hx_health_check_done(hc, 0, "recv() failed");
+        return;
+    }
+
+    /* HX_OK: the peer is done (closed, or one datagram, or buffer full) */
+
+    rc = hx_health_check_match(hc, rc == HX_OK);
+
+    if (rc == HX_AGAIN) {
+        return;
+    }
+
+    hx_health_check_done(hc, rc == HX_OK, hc->reason);
+}
+
+
+/* whether the probe reads a reply at all */
+static hx_uint_t
+hx_health_check_expects(hx_health_check_t *hc)
+{
+    return hc->conf->type == HX_HEALTH_CHECK_HTTP
+           || hc->conf->expect.len
+           || hc->conf->expect_regex;
+}
+
+
+/* the request: conf->send, or the HTTP GET; HX_OK when all has gone */
+static hx_int_t
+hx_health_check_send(hx_health_check_t *hc, hx_connection_t *c)
+{
+    size_t                   len;
+    ssize_t                  n;
+    uint8_t                 *data, req[1024];
+    hx_err_t                 err;
+    hx_str_t                 uri;
+    hx_health_check_conf_t  *conf;
+
+    conf = hc->conf;
+
+    if (conf->type == HX_HEALTH_CHECK_HTTP) {
+        uri = conf->uri;
+
+        if (uri.len == 0) {
+            hx_str_set(&uri, "/");
+        }
+
+        data = req;
+        len = hx_snprintf(req, sizeof(req),
+                          "GET %V HTTP/1.0" CRLF
+                          "Host: %V" CRLF
+                          "User-Agent: hanx health check" CRLF
+                          "Connection: close" CRLF CRLF,
+                          &uri, conf->host.len ? &conf->host : &hc->name)
+              - req;
+
+    } else {
+        data = conf->send.data;
+        len = conf->send.len;
+    }
+
+    if (hc->sent >= len && !(len == 0 && hc->sent == 0
+                             && conf->type == HX_HEALTH_CHECK_UDP))
+    {
+        return HX_OK;
+    }
+
+    for ( ;; ) {
+        n = send(c->fd, data + hc->sent, len - hc->sent, MSG_NOSIGNAL);
+
+        if (n >= 0) {
+            hc->sent += n;
+
+            if (hc->sent >= len) {
+
+                /* an empty UDP payload counts as sent once it went */
+
+                hc->sent = hx_max(hc->sent, 1);
+                return HX_OK;
+            }
+
+            continue;
+        }
+
+        err = hx_errno;
+
+        if (err == EINTR) {
+            continue;
+        }
+
+        if (err == EAGAIN) {
+            c->write->ready = 0;
+            return HX_AGAIN;
+        }
+
+        hx_log_error(HX_LOG_INFO, hc->log, err,
+                     "health check send() to %V failed", &hc->name);
+
+        return HX_ERROR;
+    }
+}
+
+
+/*
+ * Reads what there is.  HX_OK: no more will come (end of stream, a
+ * datagram, a full buffer); HX_AGAIN: wait for more; HX_ERROR: failed.
+ */
+static hx_int_t
+hx_health_check_recv(hx_health_check_t *hc, hx_connection_t *c)
+{
+    ssize_t    n;
+    hx_err_t   err;
+    hx_buf_t  *b;
+
+    b = hc->buf;
+
+    for ( ;; ) {
+        if (b->last == b->end) {
+            return HX_OK;
+        }
+
+        n = recv(c->fd, b->last, b->end - b->last, 0);
+
+        if (n == 0 && c->type == SOCK_STREAM) {
+            return HX_OK;
+        }
+
+        if (n >= 0) {
+            b->last += n;
+
+            if (c->type == SOCK_DGRAM) {
+                return HX_OK;
+            }
+
+            continue;
+        }
+
+        err = hx_errno;
+
+        if (err == EINTR) {
+            continue;
+        }
+
+        if (err == EAGAIN) {
+            c->read->ready = 0;
+            return HX_AGAIN;
+        }
+
+        hx_log_error(HX_LOG_INFO, hc->log, err,
+                     "health check recv() from %V failed", &hc->name);
+
+        return HX_ERROR;
+    }
+}
+
+
+/*
+ * Whether the reply so far passes: HX_OK, HX_DECLINED (it can't, with
+ * hc->reason set), or HX_AGAIN (not yet; complete means nothing more
+ * will come, which turns "not yet" into a failure).
+ */
+static hx_int_t
+hx_health_check_match(hx_health_check_t *hc, hx_uint_t complete)
+{
+    hx_int_t                 rc;
+    hx_str_t                 s;
+    hx_health_check_conf_t  *conf;
+
+    conf = hc->conf;
+
+    if (conf->type == HX_HEALTH_CHECK_HTTP) {
+        return hx_health_check_http(hc, complete);
+    }
+
+    s.data = hc->buf->start;
+    s.len = hc->buf->last - hc->buf->start;
+
+    if (conf->expect_regex) {
+        rc = hx_regex_exec(conf->expect_regex, &s, NULL, 0);
+
+        if (rc >= 0) {
+            return HX_OK;
+        }
+
+        if (rc != HX_REGEX_NO_MATCHED) {
+            hc->reason = "regex match failed";
+            return HX_DECLINED;
+        }
+
+    } else if (s.len >= conf->expect.len
+               && memmem(s.data, s.len, conf->expect.data, conf->expect.len))
+    {
+        return HX_OK;
+    }
+
+    if (!complete) {
+        return HX_AGAIN;
+    }
+
+    hc->reason = s.len ? "the reply does not match" : "no reply";
+
+    return HX_DECLINED;
+}
+
+
+/* "HTTP/1.x NNN ...": the status, then the body's digest if asked for */
+static hx_int_t
+hx_health_check_http(hx_health_check_t *hc, hx_uint_t complete)
+{
+    u_int                      mdlen;
+    uint8_t                   *p, *last, *body;
+    uint8_t                    md[EVP_MAX_MD_SIZE], hex[2 * EVP_MAX_MD_SIZE];
+    hx_uint_t                  i, status;
+    hx_health_check_status_t  *st;
+
+    if (!complete) {
+        return HX_AGAIN;
+    }
+
+    p = hc->buf->start;
+    last = hc->buf->last;
+
+    if (last - p < 12 || hx_strncmp(p, "HTTP/1.", 7) != 0 || p[8] != ' '
+        || p[9] < '0' || p[9] > '9' || p[10] < '0' || p[10] > '9'
+        || p[11] < '0' || p[11] > '9')
+    {
+        hc->reason = "no HTTP status line";
+        return HX_DECLINED;
+    }
+
+    status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+
+    if (hc->conf->status == NULL) {
+        if (status < 200 || status > 299) {
+            hc->reason = "HTTP status not accepted";
+            return HX_DECLINED;
+        }
+
+    } else {
+        st = hc->conf->status->elts;
+
+        for (i = 0; i < hc->conf->status->nelts; i++) {
+            if (status >= st[i].low && status <= st[i].high) {
+                break;
+            }
+        }
+
+        if (i == hc->conf->status->nelts) {
+            hc->reason = "HTTP status not accepted";
+            return HX_DECLINED;
+        }
+    }
+
+    if (hc->conf->digest.len == 0) {
+        return HX_OK;
+    }
+
+    body = hx_strlcasestrn(p, last, (uint8_t *) CRLF CRLF, 4 - 1);
+
+    if (body == NULL) {
+        hc->reason = "no HTTP body";
+        return HX_DECLINED;
+    }
+
+    body += 4;
+
+    if (EVP_Digest(body, last - body, md, &mdlen, EVP_md5(), NULL) != 1) {
+        hc->reason = "MD5 failed";
+        return HX_DECLINED;
+    }
+
+    (void) hx_hex_dump(hex, md, mdlen);
+
+    if (hc->conf->digest.len != 2 * mdlen
+        || hx_strncasecmp(hex, hc->conf->digest.data, 2 * mdlen) != 0)
+    {
+        hc->reason = "digest does not match";
+        return HX_DECLINED;
+    }
+
+    return HX_OK;
+}
+
+
+/* one probe's result: counters, a verdict change, the next probe */
+static void
+hx_health_check_done(hx_health_check_t *hc, hx_uint_t ok, char *reason)
+{
+    hx_uint_t  was;
+
+    hx_health_check_close(hc);
+
+    hc->checks++;
+    was = hc->up;
+
+    if (ok) {
+        hc->npasses++;
+        hc->nfails = 0;
+
+        if (!hc->up && hc->npasses >= hx_max(hc->conf->passes, 1)) {
+            hc->up = 1;
+        }
+
+    } else {
+        hc->reason = reason;
+        hc->nfails++;
+        hc->npasses = 0;
+
+        if (hc->up && hc->nfails >= hx_max(hc->conf->fails, 1)) {
+            hc->up = 0;
+        }
+    }
+
+    hx_log_debug(HX_LOG_DEBUG_EVENT, hc->log, 0,
+                 "health check of %V: %s, %ui fails, %ui passes",
+                 &hc->name, ok ? "passed" : reason, hc->nfails,
+                 hc->npasses);
+
+    hx_health_check_schedule(hc, hc->conf->interval);
+
+    if (hc->up != was && hc->handler) {
+        hc->handler(hc, hc->up);
+    }
+}
+
+
+static void
+hx_health_check_close(hx_health_check_t *hc)
+{
+    if (hc->active && hc->pc.connection) {
+        hx_close_connection(hc->pc.connection);
+    }
+
+    hc->pc.connection = NULL;
+    hc->active = 0;
+}
+
+
+hx_int_t
+hx_health_check_add_status(hx_pool_t *pool, hx_array_t **status,
+    hx_str_t *value)
+{
+    uint8_t                   *dash;
+    hx_int_t                   low, high;
+    hx_health_check_status_t  *st;
+
+    if (value->len == 3 && value->data[1] == 'x' && value->data[2] == 'x'
+        && value->data[0] >= '1' && value->data[0] <= '5')
+    {
+        low = (value->data[0] - '0') * 100;
+        high = low + 99;
+
+    } else {
+        dash = hx_strlchr(value->data, value->data + value->len, '-');
+
+        if (dash) {
+            low = hx_atoi(value->data, dash - value->data);
+            high = hx_atoi(dash + 1, value->data + value->len - dash - 1);
+
+        } else {
+            low = hx_atoi(value->data, value->len);
+            high = low;
+        }
+
+        if (low < 100 || high > 599 || low > high) {
+            return HX_ERROR;
+        }
+    }
+
+    if (*status == NULL) {
+        *status = hx_array_create(pool, 4, sizeof(hx_health_check_status_t));
+        if (*status == NULL) {
+            return HX_ERROR;
+        }
+    }
+
+    st = hx_array_push(*status);
+    if (st == NULL) {
+        return HX_ERROR;
+    }
+
+    st->low = (hx_uint_t) low;
+    st->high = (hx_uint_t) high;
+
+    return HX_OK;
+}

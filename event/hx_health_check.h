@@ -1,0 +1,136 @@
+/*
+ * Active health checks: one prober per target (address and port), run
+ * by the master's event loop, that decides whether the target is up.
+ * Stream's "health_check" and the ha module's TCP_CHECK / HTTP_GET
+ * checkers (keepalived's real_server checks) are both built on it; they
+ * differ only in how they are configured and in what they do with a
+ * verdict (a flag in an upstream zone, a real server's weight).
+ *
+ * A probe is one of:
+ *
+ *   TCP   connect; then, when configured, send bytes and/or read until
+ *         the reply contains a string or matches a regex
+ *   UDP   send a datagram (empty unless configured); with an expected
+ *         reply, wait for a datagram that matches; without one, pass
+ *         unless the target refuses (ICMP port unreachable) in time
+ *   HTTP  "GET uri HTTP/1.0", the status must be in the accepted list,
+ *         and the body's MD5 equal to a digest when one is given
+ *
+ * (keepalived's SSL_GET waits for the TLS layer, MISC_CHECK for the
+ * ha module's script runner: TODO(issue 8).)
+ *
+ * Probes are non-blocking connects with a timer for the whole exchange.
+ * "fails" consecutive failures turn an up target down, "passes"
+ * consecutive successes turn a down one up; the owner's handler is
+ * called on every change.  Every target keeps its own timer, so a slow
+ * target never delays the others, and a stopped check leaves no socket
+ * or timer behind.
+ */
+
+#ifndef HX_EVENT_HX_HEALTH_CHECK_H
+#define HX_EVENT_HX_HEALTH_CHECK_H
+
+
+#define HX_HEALTH_CHECK_TCP    0
+#define HX_HEALTH_CHECK_UDP    1
+#define HX_HEALTH_CHECK_HTTP   2
+
+
+typedef struct hx_health_check_s  hx_health_check_t;
+
+/* a verdict changed: up is 1 (healthy) or 0; hc->reason says why */
+typedef void (*hx_health_check_handler_pt)(hx_health_check_t *hc,
+    hx_uint_t up);
+
+
+/* an accepted HTTP status range, inclusive */
+typedef struct {
+    hx_uint_t                   low;
+    hx_uint_t                   high;
+} hx_health_check_status_t;
+
+
+/* how to probe; shared by every target of one check, read-only */
+typedef struct {
+    hx_uint_t                   type;        /* HX_HEALTH_CHECK_* */
+
+    hx_msec_t                   interval;    /* between probes */
+    hx_msec_t                   jitter;      /* random extra delay, max */
+    hx_msec_t                   timeout;     /* connect + exchange */
+    hx_uint_t                   fails;       /* to go down */
+    hx_uint_t                   passes;      /* to come back */
+    in_port_t                   port;        /* 0: the target's own */
+
+    hx_str_t                    send;        /* TCP, UDP */
+    hx_str_t                    expect;      /* a substring, or ... */
+    hx_regex_t                 *expect_regex;  /* ... a regex */
+    size_t                      buffer_size; /* of the reply kept */
+
+    hx_str_t                    uri;         /* HTTP: "/" when empty */
+    hx_str_t                    host;        /* HTTP: Host header */
+    hx_array_t                 *status;      /* hx_health_check_status_t;
+                                                NULL: 200-299 */
+    hx_str_t                    digest;      /* HTTP: hex MD5 of body */
+
+    hx_addr_t                  *local;       /* source address, or NULL */
+} hx_health_check_conf_t;
+
+
+struct hx_health_check_s {
+    hx_health_check_conf_t     *conf;
+
+    struct sockaddr            *sockaddr;    /* the target; its port is */
+    socklen_t                   socklen;     /* replaced by conf->port */
+    hx_str_t                    name;        /* for messages */
+
+    hx_health_check_handler_pt  handler;
+    void                       *data;        /* the owner's */
+
+    hx_log_t                   *log;
+
+    /* the verdict: set it before hx_health_check_start() */
+    hx_uint_t                   up;
+
+    /* counters of consecutive results, and the last failure's reason */
+    hx_uint_t                   nfails;
+    hx_uint_t                   npasses;
+    hx_uint_t                   checks;      /* probes completed */
+    char                       *reason;
+
+    /* the probe in progress; private */
+    hx_event_t                  timer;
+    hx_peer_connection_t        pc;
+    hx_pool_t                  *pool;
+    hx_buf_t                   *buf;
+    size_t                      sent;
+    hx_sockaddr_t               target;
+    unsigned                    running:1;
+    unsigned                    active:1;
+};
+
+
+/*
+ * Starts probing hc: the first probe after delay msec (plus jitter),
+ * then every conf->interval.  hc->log, conf, sockaddr, socklen, name and
+ * handler must be set.  HX_OK or HX_ERROR (no memory).
+ */
+hx_int_t hx_health_check_start(hx_health_check_t *hc, hx_msec_t delay);
+
+/* stops probing: closes the probe in progress and drops the timer */
+void hx_health_check_stop(hx_health_check_t *hc);
+
+/*
+ * In a process forked while hc was running (a worker): closes the
+ * inherited socket of the probe in progress without touching the event
+ * structures, which belong to the parent's loop.
+ */
+void hx_health_check_forget(hx_health_check_t *hc);
+
+/*
+ * Parses "200", "200-299" or "2xx"-style lists of accepted statuses into
+ * an array (created in pool on first use).  HX_OK or HX_ERROR.
+ */
+hx_int_t hx_health_check_add_status(hx_pool_t *pool, hx_array_t **status,
+    hx_str_t *value);
+
+#endif /* HX_EVENT_HX_HEALTH_CHECK_H */
