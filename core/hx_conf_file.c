@@ -227,6 +227,62 @@ done:
 
 
 /*
+ * The text is parsed as the inside of a block that the end of the text
+ * closes: a copy gets a final "}", and the fake file gets a descriptor
+ * that is not HX_INVALID_FILE (which would mean -g text, where blocks are
+ * refused and errors say "in command line").  Nothing reads or closes it.
+ */
+char *
+hx_conf_parse_buffer(hx_conf_t *cf, hx_str_t *name, hx_buf_t *text)
+{
+    char            *rv;
+    size_t           len;
+    hx_buf_t        *b;
+    hx_conf_file_t  *prev, conf_file;
+
+    len = text->last - text->pos;
+
+    b = hx_create_temp_buf(cf->pool, len + 3);
+    if (b == NULL) {
+        return HX_CONF_ERROR;
+    }
+
+    b->last = hx_cpymem(b->last, text->pos, len);
+
+    /* a last line without LF may be a comment, which would hide the "}" */
+    if (len && text->last[-1] != LF) {
+        *b->last++ = LF;
+    }
+
+    *b->last++ = '}';
+    *b->last = '\0';
+
+    hx_memzero(&conf_file, sizeof(hx_conf_file_t));
+
+    conf_file.file.fd = HX_INVALID_FILE - 1;
+    conf_file.file.name = *name;
+    conf_file.file.log = cf->log;
+    conf_file.line = 1;
+    conf_file.buffer = b;
+
+    prev = cf->conf_file;
+    cf->conf_file = &conf_file;
+
+    rv = hx_conf_parse(cf, NULL);
+
+    if (rv == HX_CONF_OK && b->pos != b->last) {
+        /* a "}" of the text's own closed the pretended block */
+        hx_conf_log_error(HX_LOG_EMERG, cf, 0, "unexpected \"}\"");
+        rv = HX_CONF_ERROR;
+    }
+
+    cf->conf_file = prev;
+
+    return rv;
+}
+
+
+/*
  * Reads the whole file into one pool buffer; the buffer doubles as the
  * -T dump of the file.
  */

@@ -153,6 +153,16 @@ char *hx_conf_check_num_bounds(hx_conf_t *cf, void *post, void *data);
  * HX_CONF_ERROR after logging "[emerg] ... in file:line".
  */
 char *hx_conf_parse(hx_conf_t *cf, hx_str_t *filename);
+/*
+ * Parses text as if it were the file called name: blocks nest, errors say
+ * "in name:line" with lines counted from 1 in text, and "include" works.
+ * For configuration made in memory, such as a keepalived.conf translated
+ * into nginx grammar.  text is read, not modified, and must stay valid
+ * while cf is in use (words point into copies, not into text).  name is
+ * neither opened nor added to the -T dump.  Returns HX_CONF_OK or
+ * HX_CONF_ERROR after logging.
+ */
+char *hx_conf_parse_buffer(hx_conf_t *cf, hx_str_t *name, hx_buf_t *text);
 /* parses cycle->conf_param, the -g directives */
 char *hx_conf_param(hx_conf_t *cf);
 char *hx_conf_include(hx_conf_t *cf, hx_command_t *cmd, void *conf);
