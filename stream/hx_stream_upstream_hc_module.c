@@ -681,19 +681,17 @@ hx_stream_hc_health_check(hx_conf_t *cf, hx_command_t *cmd, void *conf)
                 goto invalid;
             }
 
-            switch (value[i].data[1]) {
-            case 'a':
+            if (value[i].data[0] == 'f') {
                 check->conf.fails = (hx_uint_t) n;
-                break;
-            case 'o':
-                if (n > 65535) {
-                    goto invalid;
-                }
 
-                check->conf.port = (in_port_t) n;
-                break;
-            default:
+            } else if (value[i].data[1] == 'a') {
                 check->conf.passes = (hx_uint_t) n;
+
+            } else if (n <= 65535) {
+                check->conf.port = (in_port_t) n;
+
+            } else {
+                goto invalid;
             }
 
             continue;

@@ -158,7 +158,10 @@ class UdpBackend:
             self.datagrams += 1
             self.clients.add(a)
             if self.reply:
-                self.sock.sendto(self.name.encode() + b":" + d, a)
+                try:
+                    self.sock.sendto(self.name.encode() + b":" + d, a)
+                except OSError:
+                    return
 
     def stop(self):
         self.stopped = True
