@@ -1152,7 +1152,8 @@ hx_ha_vip_in(hx_ha_vip_t *vip, hx_array_t *vips)
             && hx_memcmp(v[i].addr.addr, vip->addr.addr,
                          vip->addr.family == AF_INET ? 4 : 16) == 0
             && v[i].prefixlen == vip->prefixlen
-            && hx_str_eq(&v[i].dev, &vip->dev))
+            && v[i].dev.len == vip->dev.len
+            && (vip->dev.len == 0 || hx_str_eq(&v[i].dev, &vip->dev)))
         {
             return 1;
         }
