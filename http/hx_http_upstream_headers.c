@@ -63,6 +63,8 @@ static hx_int_t hx_http_upstream_copy_allow_ranges(hx_http_request_t *r,
     void *data, hx_uint_t offset);
 static hx_int_t hx_http_upstream_x_accel_redirect(hx_http_request_t *r,
     hx_http_upstream_t *u);
+static hx_int_t hx_http_upstream_unsafe_uri(hx_http_request_t *r,
+    hx_str_t *uri, hx_str_t *args, hx_uint_t *flags);
 
 
 #define hx_http_uh_offset(field)                                              \
@@ -961,9 +963,7 @@ hx_http_upstream_x_accel_redirect(hx_http_request_t *r,
         hx_str_null(&args);
         flags = HX_HTTP_LOG_UNSAFE;
 
-        if (hx_http_parse_unsafe_uri(&uri, &args, &flags) != HX_OK) {
-            hx_log_error(HX_LOG_ERR, r->connection->log, 0,
-                         "unsafe URI \"%V\" was detected", &uri);
+        if (hx_http_upstream_unsafe_uri(r, &uri, &args, &flags) != HX_OK) {
             hx_http_finalize_request(r, HX_HTTP_NOT_FOUND);
             return HX_DONE;
         }
@@ -979,6 +979,57 @@ hx_http_upstream_x_accel_redirect(hx_http_request_t *r,
     hx_http_finalize_request(r, HX_DONE);
 
     return HX_DONE;
+}
+
+
+/*
+ * The URI an X-Accel-Redirect names: "%XX" is decoded (the backend sends
+ * a URI, the redirect wants a path), and the result checked again, so
+ * that an escaped "../" cannot climb out either.  HX_OK or HX_ERROR
+ * (logged).
+ */
+static hx_int_t
+hx_http_upstream_unsafe_uri(hx_http_request_t *r, hx_str_t *uri,
+    hx_str_t *args, hx_uint_t *flags)
+{
+    uint8_t   *src, *dst;
+    hx_str_t   check, scratch;
+
+    if (hx_http_parse_unsafe_uri(uri, args, flags) != HX_OK) {
+        goto unsafe;
+    }
+
+    if (hx_strlchr(uri->data, uri->data + uri->len, '%') == NULL) {
+        return HX_OK;
+    }
+
+    dst = hx_pnalloc(r->pool, uri->len);
+    if (dst == NULL) {
+        return HX_ERROR;
+    }
+
+    src = uri->data;
+    uri->data = dst;
+
+    hx_unescape_uri(&dst, &src, uri->len, 0);
+
+    uri->len = dst - uri->data;
+
+    /* a decoded "?" is part of the path: check a copy */
+
+    check = *uri;
+    hx_str_null(&scratch);
+
+    if (hx_http_parse_unsafe_uri(&check, &scratch, flags) == HX_OK) {
+        return HX_OK;
+    }
+
+unsafe:
+
+    hx_log_error(HX_LOG_ERR, r->connection->log, 0,
+                 "unsafe URI \"%V\" was detected", uri);
+
+    return HX_ERROR;
 }
 
 

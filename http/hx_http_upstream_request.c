@@ -1519,8 +1519,9 @@ hx_http_upstream_finalize_request(hx_http_request_t *r,
 
         u->state->response_time = hx_current_msec - u->start_time;
 
-        if (u->pipe) {
+        if (u->pipe && u->pipe->read_length) {
             u->state->bytes_received += u->pipe->read_length;
+            u->state->response_length += u->pipe->read_length;
         }
 
         if (u->peer.connection) {
