@@ -1685,3 +1685,99 @@ Test(hx_conf_file, open_file_is_shared_by_full_name)
     cr_assert_eq(fs->fd, STDERR_FILENO);
     cr_assert_eq(fs->name.len, 0);
 }
+
+
+/* ---- text in memory under a file name (hx_conf_parse_buffer) */
+
+
+static char *
+parse_buffer(const char *name, const char *text)
+{
+    hx_str_t  n;
+    hx_buf_t  b;
+
+    n.len = strlen(name);
+    n.data = (uint8_t *) name;
+
+    hx_memzero(&b, sizeof(hx_buf_t));
+    b.pos = (uint8_t *) text;
+    b.last = b.pos + strlen(text);
+
+    return hx_conf_parse_buffer(&cf, &n, &b);
+}
+
+
+Test(hx_conf_file, buffer_directives_and_blocks_are_parsed)
+{
+    cr_assert_eq(parse_buffer("/mem/a.conf",
+                              "w a;\nblk x {\n  inner { w in; }\n}\nnum 4;"),
+                 HX_CONF_OK);
+
+    cr_assert_eq(nseen(), 4);
+    cr_assert_str_eq(word(0, 1), "a");
+    cr_assert_str_eq(word(1, 1), "x");
+    cr_assert_str_eq(word(3, 1), "in");
+    cr_assert_eq(tcf->blocks, 1);
+    cr_assert_eq(tcf->num, 4);
+    cr_assert_null(cf.conf_file, "the pretended file is not left behind");
+}
+
+
+Test(hx_conf_file, buffer_errors_name_the_given_file_and_line)
+{
+    cr_assert_eq(parse_buffer("/etc/keepalived/keepalived.conf",
+                              "w a;\n\n  foo b;\n"), HX_CONF_ERROR);
+    cr_assert_eq(nlines, 1);
+    cr_assert_str_eq(lines[0].text, "unknown directive \"foo\" in "
+                     "/etc/keepalived/keepalived.conf:3");
+}
+
+
+Test(hx_conf_file, buffer_with_a_stray_closing_brace_is_refused)
+{
+    cr_assert_eq(parse_buffer("/mem/b.conf", "w a;\n}\nw b;\n"),
+                 HX_CONF_ERROR);
+    cr_assert_eq(nlines, 1);
+    cr_assert_str_eq(lines[0].text, "unexpected \"}\" in /mem/b.conf:2");
+}
+
+
+Test(hx_conf_file, buffer_with_an_unclosed_block_is_refused)
+{
+    cr_assert_eq(parse_buffer("/mem/c.conf", "blk {\n w a;\n"),
+                 HX_CONF_ERROR);
+    cr_assert_eq(nlines, 1);
+    cr_assert_str_eq(lines[0].text, "unexpected end of file, expecting "
+                     "\"}\" in /mem/c.conf:3");
+}
+
+
+Test(hx_conf_file, buffer_ending_in_a_comment_is_complete)
+{
+    cr_assert_eq(parse_buffer("/mem/d.conf", "w a; # no newline"),
+                 HX_CONF_OK);
+    cr_assert_eq(nseen(), 1);
+}
+
+
+Test(hx_conf_file, buffer_without_final_semicolon_is_refused)
+{
+    cr_assert_eq(parse_buffer("/mem/e.conf", "w a\n"), HX_CONF_ERROR);
+    cr_assert_eq(nlines, 1);
+    /* the closing "}" the text is given meets the open directive */
+    cr_assert_str_eq(lines[0].text, "unexpected \"}\" in /mem/e.conf:2");
+}
+
+
+Test(hx_conf_file, buffer_may_include_files)
+{
+    char  text[256];
+
+    write_file("inc.conf", "w from_file;\n");
+    snprintf(text, sizeof(text), "w a;\ninclude %s/inc.conf;\nw b;\n",
+             tmpdir);
+
+    cr_assert_eq(parse_buffer("/mem/f.conf", text), HX_CONF_OK);
+    cr_assert_eq(nseen(), 3);
+    cr_assert_str_eq(word(1, 1), "from_file");
+}
