@@ -248,15 +248,30 @@ hx_int_t
 hx_geo_add_range(hx_geo_t *geo, uint32_t start, uint32_t end, void *value,
     void **old, hx_geo_range_t *conflict)
 {
-    hx_uint_t        i, n, at, pieces;
+    hx_uint_t        i, n, at, hi, mid, pieces;
     hx_geo_range_t  *range, was;
 
     range = geo->ranges->elts;
     n = geo->ranges->nelts;
 
-    /* the first range that does not end before start */
+    /*
+     * the first range that does not end before start, by binary search:
+     * a geo base of 100000 ranges in order must load in linear time
+     */
 
-    for (at = 0; at < n && range[at].end < start; at++) { /* void */ }
+    at = 0;
+    hi = n;
+
+    while (at < hi) {
+        mid = at + (hi - at) / 2;
+
+        if (range[mid].end < start) {
+            at = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
 
     if (at == n || range[at].start > end) {
 
