@@ -151,6 +151,8 @@ hx_ha_keepalived_translate(hx_pool_t *pool, hx_ha_kc_ctx_t *ctx,
 
     hx_memzero(&st, sizeof(hx_ha_kc_state_t));
 
+    n = 0;
+    nlines = 0;
     ctx->err[0] = '\0';
     ctx->err_line = 0;
 
