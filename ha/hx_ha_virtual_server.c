@@ -1,0 +1,1173 @@
+/*
+ * virtual_server { real_server { TCP_CHECK { } } } inside ha { }: the
+ * directives, keepalived's defaults, the refusals, and the upstream each
+ * virtual_server becomes.
+ *
+ * The blocks follow the VRRP module's pattern: a block gets a fresh
+ * hx_ha_conf_ctx_t whose block_conf slot of this module points at the
+ * object being filled, so generic setters write straight into it.  The
+ * checker blocks (TCP_CHECK) have no context bit left in hx_ha.h, so they
+ * are parsed by a block handler with a small table of their own; the
+ * generic setters serve there too, called with the table's row.
+ *
+ * What needs the kernel's IPVS is refused at -t with the reason: lb_kind
+ * DR and TUN, fwmark services, virtual_server_group, the lblc and lblcr
+ * schedulers.  Checkers hanx does not run yet (HTTP_GET, SSL_GET,
+ * MISC_CHECK, ...) are refused by name, rather than a configuration
+ * loading without the health checks its author counts on.
+ *
+ * When the ha block closes, each virtual_server's real_servers become the
+ * peers of an hx_upstream_t with the chosen balancer, persistence and a
+ * zone of its own ("ha_vs_<ip>_<port>"), so that checker verdicts written
+ * by the master reach every worker.
+ */
+
+#include <hx_config.h>
+#include <hx_core.h>
+#include <hx_event.h>
+#include <hx_ha.h>
+#include "hx_ha_virtual_server.h"
+
+
+static void *hx_ha_vs_create_main_conf(hx_conf_t *cf);
+static char *hx_ha_vs_init_main_conf(hx_conf_t *cf, void *conf);
+static char *hx_ha_vs_block(hx_conf_t *cf, hx_command_t *cmd, void *conf);
+static char *hx_ha_vs_group(hx_conf_t *cf, hx_command_t *cmd, void *conf);
+static char *hx_ha_vs_parse_block(hx_conf_t *cf, void *obj, hx_uint_t type);
+static char *hx_ha_vs_addr(hx_conf_t *cf, hx_str_t *ip, hx_str_t *port,
+    hx_uint_t protocol, hx_addr_t *addr, hx_str_t *text);
+static char *hx_ha_vs_lb_algo(hx_conf_t *cf, hx_command_t *cmd, void *conf);
+static char *hx_ha_vs_lb_kind(hx_conf_t *cf, hx_command_t *cmd, void *conf);
+static char *hx_ha_vs_protocol(hx_conf_t *cf, hx_command_t *cmd,
+    void *conf);
+static char *hx_ha_vs_granularity(hx_conf_t *cf, hx_command_t *cmd,
+    void *conf);
+static char *hx_ha_vs_sorry_server(hx_conf_t *cf, hx_command_t *cmd,
+    void *conf);
+static char *hx_ha_vs_real_server(hx_conf_t *cf, hx_command_t *cmd,
+    void *conf);
+static hx_ha_rs_conf_t *hx_ha_vs_new_rs(hx_conf_t *cf, hx_ha_vs_conf_t *vs,
+    hx_str_t *value, hx_uint_t n);
+static char *hx_ha_vs_ipvs_only(hx_conf_t *cf, hx_command_t *cmd,
+    void *conf);
+static char *hx_ha_vs_unsupported_check(hx_conf_t *cf, hx_command_t *cmd,
+    void *conf);
+static char *hx_ha_vs_tcp_check(hx_conf_t *cf, hx_command_t *cmd,
+    void *conf);
+static char *hx_ha_vs_check_line(hx_conf_t *cf, hx_command_t *dummy,
+    void *conf);
+static char *hx_ha_vs_complete(hx_conf_t *cf, hx_ha_vs_conf_t *vs);
+static char *hx_ha_vs_complete_check(hx_conf_t *cf, hx_ha_vs_conf_t *vs,
+    hx_ha_rs_conf_t *rs, hx_ha_check_conf_t *ck);
+static char *hx_ha_vs_upstream(hx_conf_t *cf, hx_ha_vs_conf_t *vs);
+
+
+static hx_conf_num_bounds_t  hx_ha_vs_weight_bounds = {
+    hx_conf_check_num_bounds, 0, 65535
+};
+
+static hx_conf_num_bounds_t  hx_ha_vs_port_bounds = {
+    hx_conf_check_num_bounds, 1, 65535
+};
+
+static hx_conf_num_bounds_t  hx_ha_vs_retry_bounds = {
+    hx_conf_check_num_bounds, 0, 1000
+};
+
+static hx_conf_num_bounds_t  hx_ha_vs_persistence_bounds = {
+    hx_conf_check_num_bounds, 0, 31 * 86400
+};
+
+static hx_ha_conf_msec_bounds_t  hx_ha_vs_time_bounds = {
+    hx_ha_conf_check_msec_bounds, 1, 86400 * 1000
+};
+
+static hx_ha_conf_msec_bounds_t  hx_ha_vs_warmup_bounds = {
+    hx_ha_conf_check_msec_bounds, 0, 86400 * 1000
+};
+
+
+#define HX_HA_VS(name, args, set, field, post)                               \
+    { hx_string(name),                                                        \
+      HX_HA_VS_CONF|args,                                                     \
+      set,                                                                    \
+      HX_HA_BLOCK_CONF_OFFSET,                                                \
+      offsetof(hx_ha_vs_conf_t, field),                                       \
+      post }
+
+#define HX_HA_RS(name, args, set, field, post)                               \
+    { hx_string(name),                                                        \
+      HX_HA_RS_CONF|args,                                                     \
+      set,                                                                    \
+      HX_HA_BLOCK_CONF_OFFSET,                                                \
+      offsetof(hx_ha_rs_conf_t, field),                                       \
+      post }
+
+#define HX_HA_CHECK(name, set, field, post)                                  \
+    { hx_string(name),                                                        \
+      HX_CONF_TAKE1,                                                          \
+      set,                                                                    \
+      0,                                                                      \
+      offsetof(hx_ha_check_conf_t, field),                                    \
+      post }
+
+#define HX_HA_NO_CHECK(name)                                                  \
+    { hx_string(name),                                                        \
+      HX_HA_RS_CONF|HX_CONF_BLOCK|HX_CONF_NOARGS,                             \
+      hx_ha_vs_unsupported_check,                                             \
+      0,                                                                      \
+      0,                                                                      \
+      NULL }
+
+
+static hx_command_t  hx_ha_vs_commands[] = {
+
+    { hx_string("virtual_server"),
+      HX_HA_MAIN_CONF|HX_CONF_BLOCK|HX_CONF_TAKE12,
+      hx_ha_vs_block,
+      HX_HA_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { hx_string("virtual_server_group"),
+      HX_HA_MAIN_CONF|HX_CONF_BLOCK|HX_CONF_TAKE1,
+      hx_ha_vs_group,
+      0,
+      0,
+      NULL },
+
+    HX_HA_VS("delay_loop", HX_CONF_TAKE1, hx_ha_conf_set_dsec_slot,
+             delay_loop, &hx_ha_vs_time_bounds),
+    HX_HA_VS("lb_algo", HX_CONF_TAKE1, hx_ha_vs_lb_algo, lb_algo, NULL),
+    HX_HA_VS("lvs_sched", HX_CONF_TAKE1, hx_ha_vs_lb_algo, lb_algo, NULL),
+    HX_HA_VS("lb_kind", HX_CONF_TAKE1, hx_ha_vs_lb_kind, text, NULL),
+    HX_HA_VS("lvs_method", HX_CONF_TAKE1, hx_ha_vs_lb_kind, text, NULL),
+    HX_HA_VS("protocol", HX_CONF_TAKE1, hx_ha_vs_protocol, protocol, NULL),
+    HX_HA_VS("persistence_timeout", HX_CONF_NOARGS|HX_CONF_TAKE1,
+             hx_conf_set_num_slot, persistence_timeout,
+             &hx_ha_vs_persistence_bounds),
+    HX_HA_VS("persistence_granularity", HX_CONF_TAKE1, hx_ha_vs_granularity,
+             persistence_granularity, NULL),
+    HX_HA_VS("sorry_server", HX_CONF_TAKE12, hx_ha_vs_sorry_server,
+             sorry_server, NULL),
+    HX_HA_VS("sorry_server_inhibit", HX_CONF_NOARGS|HX_CONF_TAKE1,
+             hx_ha_conf_set_keyword_slot, sorry_server_inhibit, NULL),
+    HX_HA_VS("inhibit_on_failure", HX_CONF_NOARGS|HX_CONF_TAKE1,
+             hx_ha_conf_set_keyword_slot, inhibit_on_failure, NULL),
+    HX_HA_VS("ha_suspend", HX_CONF_NOARGS|HX_CONF_TAKE1,
+             hx_ha_conf_set_keyword_slot, ha_suspend, NULL),
+    HX_HA_VS("alpha", HX_CONF_NOARGS|HX_CONF_TAKE1,
+             hx_ha_conf_set_keyword_slot, alpha, NULL),
+    HX_HA_VS("omega", HX_CONF_NOARGS|HX_CONF_TAKE1,
+             hx_ha_conf_set_keyword_slot, omega, NULL),
+    HX_HA_VS("quorum", HX_CONF_TAKE1, hx_conf_set_num_slot, quorum,
+             &hx_ha_vs_weight_bounds),
+    HX_HA_VS("hysteresis", HX_CONF_TAKE1, hx_conf_set_num_slot, hysteresis,
+             &hx_ha_vs_weight_bounds),
+    HX_HA_VS("quorum_up", HX_CONF_TAKE1, hx_conf_set_str_slot, quorum_up,
+             NULL),
+    HX_HA_VS("quorum_down", HX_CONF_TAKE1, hx_conf_set_str_slot,
+             quorum_down, NULL),
+    HX_HA_VS("virtualhost", HX_CONF_TAKE1, hx_conf_set_str_slot,
+             virtualhost, NULL),
+
+    { hx_string("ops"),
+      HX_HA_VS_CONF|HX_CONF_NOARGS,
+      hx_ha_vs_ipvs_only,
+      0,
+      0,
+      NULL },
+
+    { hx_string("real_server"),
+      HX_HA_VS_CONF|HX_CONF_BLOCK|HX_CONF_TAKE12,
+      hx_ha_vs_real_server,
+      HX_HA_BLOCK_CONF_OFFSET,
+      0,
+      NULL },
+
+    HX_HA_RS("weight", HX_CONF_TAKE1, hx_conf_set_num_slot, weight,
+             &hx_ha_vs_weight_bounds),
+    HX_HA_RS("inhibit_on_failure", HX_CONF_NOARGS|HX_CONF_TAKE1,
+             hx_ha_conf_set_keyword_slot, inhibit_on_failure, NULL),
+    HX_HA_RS("notify_up", HX_CONF_TAKE1, hx_conf_set_str_slot, notify_up,
+             NULL),
+    HX_HA_RS("notify_down", HX_CONF_TAKE1, hx_conf_set_str_slot,
+             notify_down, NULL),
+
+    { hx_string("TCP_CHECK"),
+      HX_HA_RS_CONF|HX_CONF_BLOCK|HX_CONF_NOARGS,
+      hx_ha_vs_tcp_check,
+      HX_HA_BLOCK_CONF_OFFSET,
+      0,
+      NULL },
+
+    HX_HA_NO_CHECK("HTTP_GET"),
+    HX_HA_NO_CHECK("SSL_GET"),
+    HX_HA_NO_CHECK("MISC_CHECK"),
+    HX_HA_NO_CHECK("SMTP_CHECK"),
+    HX_HA_NO_CHECK("DNS_CHECK"),
+    HX_HA_NO_CHECK("UDP_CHECK"),
+    HX_HA_NO_CHECK("PING_CHECK"),
+    HX_HA_NO_CHECK("BFD_CHECK"),
+    HX_HA_NO_CHECK("FILE_CHECK"),
+
+    hx_null_command
+};
+
+
+/* the contents of TCP_CHECK { }, run by hx_ha_vs_check_line() */
+static hx_command_t  hx_ha_vs_tcp_check_commands[] = {
+
+    HX_HA_CHECK("connect_ip", hx_conf_set_str_slot, connect_ip, NULL),
+    HX_HA_CHECK("connect_port", hx_conf_set_num_slot, connect_port,
+                &hx_ha_vs_port_bounds),
+    HX_HA_CHECK("bindto", hx_conf_set_str_slot, bindto, NULL),
+    HX_HA_CHECK("bind_port", hx_conf_set_num_slot, bind_port,
+                &hx_ha_vs_port_bounds),
+    HX_HA_CHECK("connect_timeout", hx_ha_conf_set_dsec_slot,
+                connect_timeout, &hx_ha_vs_time_bounds),
+    HX_HA_CHECK("retry", hx_conf_set_num_slot, retry,
+                &hx_ha_vs_retry_bounds),
+    HX_HA_CHECK("nb_get_retry", hx_conf_set_num_slot, retry,
+                &hx_ha_vs_retry_bounds),
+    HX_HA_CHECK("delay_before_retry", hx_ha_conf_set_dsec_slot,
+                delay_before_retry, &hx_ha_vs_warmup_bounds),
+    HX_HA_CHECK("delay_loop", hx_ha_conf_set_dsec_slot, delay_loop,
+                &hx_ha_vs_time_bounds),
+    HX_HA_CHECK("warmup", hx_ha_conf_set_dsec_slot, warmup,
+                &hx_ha_vs_warmup_bounds),
+
+    hx_null_command
+};
+
+
+static hx_ha_module_t  hx_ha_vs_module_ctx = {
+    hx_ha_vs_create_main_conf,
+    hx_ha_vs_init_main_conf
+};
+
+
+hx_module_t  hx_ha_virtual_server_module = {
+    HX_MODULE_V1,
+    "hx_ha_virtual_server_module",
+    &hx_ha_vs_module_ctx,
+    hx_ha_vs_commands,
+    HX_HA_MODULE,
+    NULL,                                /* init module */
+    NULL,                                /* init master */
+    NULL,                                /* init process */
+    NULL,                                /* exit process */
+    NULL                                 /* exit master */
+};
+
+
+static void *
+hx_ha_vs_create_main_conf(hx_conf_t *cf)
+{
+    hx_ha_vs_main_conf_t  *vmcf;
+
+    vmcf = hx_pcalloc(cf->pool, sizeof(hx_ha_vs_main_conf_t));
+    if (vmcf == NULL) {
+        return NULL;
+    }
+
+    if (hx_array_init(&vmcf->servers, cf->pool, 2, sizeof(hx_ha_vs_conf_t *))
+        != HX_OK)
+    {
+        return NULL;
+    }
+
+    return vmcf;
+}
+
+
+/* virtual_server IP PORT { } (fwmark and group forms refused) */
+static char *
+hx_ha_vs_block(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    char                   *rv;
+    hx_str_t               *value;
+    hx_uint_t               i;
+    hx_ha_vs_conf_t        *vs, **vsp;
+    hx_ha_vs_main_conf_t   *vmcf;
+
+    (void) cmd;
+
+    vmcf = conf;
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 3 && hx_strcmp(value[1].data, "fwmark") == 0) {
+        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                          "\"virtual_server fwmark\" needs the kernel's IPVS, "
+                          "which matches packets by firewall mark; hanx "
+                          "forwards in user space: use \"virtual_server "
+                          "IP PORT\" for each address instead");
+        return HX_CONF_ERROR;
+    }
+
+    if (cf->args->nelts == 3 && hx_strcmp(value[1].data, "group") == 0) {
+        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                          "\"virtual_server group\" is not supported by "
+                          "hanx yet: write one \"virtual_server IP PORT\" "
+                          "per member of virtual_server_group \"%V\"",
+                          &value[2]);
+        return HX_CONF_ERROR;
+    }
+
+    if (cf->args->nelts != 3) {
+        return "needs an address and a port";
+    }
+
+    vs = hx_pcalloc(cf->pool, sizeof(hx_ha_vs_conf_t));
+    if (vs == NULL) {
+        return HX_CONF_ERROR;
+    }
+
+    hx_ha_conf_pos(cf, &vs->pos);
+
+    vs->delay_loop = HX_CONF_UNSET_MSEC;
+    vs->protocol = HX_CONF_UNSET_UINT;
+    vs->persistence_timeout = HX_CONF_UNSET;
+    vs->inhibit_on_failure = HX_CONF_UNSET;
+    vs->ha_suspend = HX_CONF_UNSET;
+    vs->sorry_server_inhibit = HX_CONF_UNSET;
+    vs->alpha = HX_CONF_UNSET;
+    vs->omega = HX_CONF_UNSET;
+    vs->quorum = HX_CONF_UNSET;
+    vs->hysteresis = HX_CONF_UNSET;
+
+    if (hx_array_init(&vs->real_servers, cf->pool, 4,
+                      sizeof(hx_ha_rs_conf_t)) != HX_OK)
+    {
+        return HX_CONF_ERROR;
+    }
+
+    /* the protocol is known at the end of the block; TCP until then */
+    rv = hx_ha_vs_addr(cf, &value[1], &value[2], SOCK_STREAM, &vs->addr,
+                       &vs->text);
+    if (rv != HX_CONF_OK) {
+        return rv;
+    }
+
+    vsp = vmcf->servers.elts;
+
+    for (i = 0; i < vmcf->servers.nelts; i++) {
+        if (hx_cmp_sockaddr(vsp[i]->addr.sockaddr, vsp[i]->addr.socklen,
+                            vs->addr.sockaddr, vs->addr.socklen, 1)
+            == HX_OK)
+        {
+            hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                              "duplicate virtual_server %V %V", &value[1],
+                              &value[2]);
+            return HX_CONF_ERROR;
+        }
+    }
+
+    vsp = hx_array_push(&vmcf->servers);
+    if (vsp == NULL) {
+        return HX_CONF_ERROR;
+    }
+
+    *vsp = vs;
+
+    return hx_ha_vs_parse_block(cf, vs, HX_HA_VS_CONF);
+}
+
+
+static char *
+hx_ha_vs_group(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    (void) cmd;
+    (void) conf;
+
+    hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                      "\"virtual_server_group\" is not supported by hanx "
+                      "yet: write one \"virtual_server IP PORT\" per member");
+
+    return HX_CONF_ERROR;
+}
+
+
+static char *
+hx_ha_vs_parse_block(hx_conf_t *cf, void *obj, hx_uint_t type)
+{
+    char               *rv;
+    void              **block_conf;
+    hx_conf_t           save;
+    hx_ha_conf_ctx_t   *ctx, *pctx;
+
+    pctx = cf->ctx;
+
+    ctx = hx_pcalloc(cf->pool, sizeof(hx_ha_conf_ctx_t));
+    block_conf = hx_pcalloc(cf->pool, hx_ha_max_module * sizeof(void *));
+
+    if (ctx == NULL || block_conf == NULL) {
+        return HX_CONF_ERROR;
+    }
+
+    block_conf[hx_ha_virtual_server_module.ctx_index] = obj;
+
+    ctx->main_conf = pctx->main_conf;
+    ctx->block_conf = block_conf;
+    ctx->pool = pctx->pool;
+
+    save = *cf;
+    cf->ctx = ctx;
+    cf->cmd_type = type;
+
+    rv = hx_conf_parse(cf, NULL);
+
+    *cf = save;
+
+    return rv;
+}
+
+
+/* keepalived's name of an address: "[10.0.0.1]:tcp:80" */
+static hx_int_t
+hx_ha_vs_text(hx_pool_t *pool, hx_addr_t *addr, hx_uint_t protocol,
+    hx_str_t *text)
+{
+    uint8_t  buf[HX_SOCKADDR_STRLEN];
+    size_t   len;
+
+    len = hx_sock_ntop(addr->sockaddr, addr->socklen, buf, sizeof(buf), 0);
+
+    text->data = hx_pnalloc(pool, len + sizeof("[]:tcp:65535"));
+    if (text->data == NULL) {
+        return HX_ERROR;
+    }
+
+    text->len = hx_sprintf(text->data, "[%*s]:%s:%ui", len, buf,
+                           protocol == SOCK_DGRAM ? "udp" : "tcp",
+                           (hx_uint_t) hx_inet_get_port(addr->sockaddr))
+                - text->data;
+
+    addr->name = *text;
+
+    return HX_OK;
+}
+
+
+/* IP and PORT into addr, and keepalived's "[IP]:tcp:PORT" into text */
+static char *
+hx_ha_vs_addr(hx_conf_t *cf, hx_str_t *ip, hx_str_t *port,
+    hx_uint_t protocol, hx_addr_t *addr, hx_str_t *text)
+{
+    hx_int_t  n;
+
+    if (hx_parse_addr(cf->pool, addr, ip->data, ip->len) != HX_OK) {
+        hx_conf_log_error(HX_LOG_EMERG, cf, 0, "invalid address \"%V\"", ip);
+        return HX_CONF_ERROR;
+    }
+
+    n = port ? hx_atoi(port->data, port->len) : 0;
+
+    if (port && (n < 1 || n > 65535)) {
+        hx_conf_log_error(HX_LOG_EMERG, cf, 0, "invalid port \"%V\"", port);
+        return HX_CONF_ERROR;
+    }
+
+    hx_inet_set_port(addr->sockaddr, (in_port_t) n);
+
+    if (hx_ha_vs_text(cf->pool, addr, protocol, text) != HX_OK) {
+        return HX_CONF_ERROR;
+    }
+
+    return HX_CONF_OK;
+}
+
+
+static char *
+hx_ha_vs_lb_algo(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    hx_str_t         *value;
+    const char       *reason;
+    hx_ha_vs_conf_t  *vs = conf;
+
+    (void) cmd;
+
+    if (vs->lb_algo.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    reason = NULL;
+    vs->balancer = hx_upstream_ipvs_balancer(&value[1], &reason);
+
+    if (vs->balancer == NULL) {
+        hx_conf_log_error(HX_LOG_EMERG, cf, 0, "lb_algo \"%V\" %s",
+                          &value[1], reason ? reason : "is unknown");
+        return HX_CONF_ERROR;
+    }
+
+    vs->lb_algo = value[1];
+
+    return HX_CONF_OK;
+}
+
+
+static char *
+hx_ha_vs_lb_kind(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    hx_str_t  *value;
+
+    (void) cmd;
+    (void) conf;
+
+    value = cf->args->elts;
+
+    if (hx_strcmp(value[1].data, "NAT") == 0) {
+        return HX_CONF_OK;
+    }
+
+    if (hx_strcmp(value[1].data, "DR") == 0
+        || hx_strcmp(value[1].data, "TUN") == 0)
+    {
+        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                          "lb_kind %V needs the kernel's IPVS (the real "
+                          "servers answer the clients directly), and hanx "
+                          "forwards in user space: use lb_kind NAT",
+                          &value[1]);
+        return HX_CONF_ERROR;
+    }
+
+    hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                      "invalid lb_kind \"%V\", it must be NAT", &value[1]);
+
+    return HX_CONF_ERROR;
+}
+
+
+static char *
+hx_ha_vs_protocol(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    hx_str_t         *value;
+    hx_ha_vs_conf_t  *vs = conf;
+
+    (void) cmd;
+
+    value = cf->args->elts;
+
+    if (vs->protocol != HX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    if (hx_strcmp(value[1].data, "TCP") == 0) {
+        vs->protocol = SOCK_STREAM;
+        return HX_CONF_OK;
+    }
+
+    if (hx_strcmp(value[1].data, "UDP") == 0) {
+        vs->protocol = SOCK_DGRAM;
+        return HX_CONF_OK;
+    }
+
+    if (hx_strcmp(value[1].data, "SCTP") == 0) {
+        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                          "protocol SCTP is not supported by hanx: "
+                          "use TCP or UDP");
+        return HX_CONF_ERROR;
+    }
+
+    hx_conf_log_error(HX_LOG_EMERG, cf, 0, "invalid protocol \"%V\"",
+                      &value[1]);
+
+    return HX_CONF_ERROR;
+}
+
+
+/* an IPv4 netmask ("255.255.255.0") or an IPv6 prefix length ("64") */
+static char *
+hx_ha_vs_granularity(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    hx_str_t         *value;
+    in_addr_t         mask;
+    hx_int_t          n;
+    uint32_t          m;
+    hx_ha_vs_conf_t  *vs = conf;
+
+    (void) cmd;
+
+    value = cf->args->elts;
+
+    n = hx_atoi(value[1].data, value[1].len);
+
+    if (n != HX_ERROR) {
+        if (n > 128) {
+            return "invalid value";
+        }
+
+        vs->persistence_granularity = value[1];
+        return HX_CONF_OK;
+    }
+
+    mask = hx_inet_addr(value[1].data, value[1].len);
+
+    if (mask == INADDR_NONE
+        && hx_strcmp(value[1].data, "255.255.255.255") != 0)
+    {
+        return "invalid value";
+    }
+
+    /* a netmask: ones then zeros */
+    m = ntohl(mask);
+
+    if ((m | (m - 1)) != 0xffffffff && m != 0) {
+        return "is not a netmask";
+    }
+
+    vs->persistence_granularity = value[1];
+
+    return HX_CONF_OK;
+}
+
+
+static hx_ha_rs_conf_t *
+hx_ha_vs_new_rs(hx_conf_t *cf, hx_ha_vs_conf_t *vs, hx_str_t *value,
+    hx_uint_t n)
+{
+    hx_ha_rs_conf_t  *rs;
+
+    rs = hx_pcalloc(cf->pool, sizeof(hx_ha_rs_conf_t));
+    if (rs == NULL) {
+        return NULL;
+    }
+
+    rs->weight = HX_CONF_UNSET;
+    rs->inhibit_on_failure = HX_CONF_UNSET;
+    rs->vs = vs;
+    hx_ha_conf_pos(cf, &rs->pos);
+
+    if (n < 3) {
+        /* keepalived: without a port, the virtual server's */
+        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                          "\"%V\" needs an address and a port", &value[0]);
+        return NULL;
+    }
+
+    if (hx_ha_vs_addr(cf, &value[1], &value[2], SOCK_STREAM, &rs->addr,
+                      &rs->text) != HX_CONF_OK)
+    {
+        return NULL;
+    }
+
+    return rs;
+}
+
+
+static char *
+hx_ha_vs_sorry_server(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    hx_ha_vs_conf_t  *vs = conf;
+
+    (void) cmd;
+
+    if (vs->sorry_server) {
+        return "is duplicate";
+    }
+
+    vs->sorry_server = hx_ha_vs_new_rs(cf, vs, cf->args->elts,
+                                       cf->args->nelts);
+
+    return vs->sorry_server ? HX_CONF_OK : HX_CONF_ERROR;
+}
+
+
+static char *
+hx_ha_vs_real_server(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    hx_uint_t         i;
+    hx_ha_rs_conf_t  *rs, *prs;
+    hx_ha_vs_conf_t  *vs = conf;
+
+    (void) cmd;
+
+    rs = hx_ha_vs_new_rs(cf, vs, cf->args->elts, cf->args->nelts);
+    if (rs == NULL) {
+        return HX_CONF_ERROR;
+    }
+
+    prs = vs->real_servers.elts;
+
+    for (i = 0; i < vs->real_servers.nelts; i++) {
+        if (hx_cmp_sockaddr(prs[i].addr.sockaddr, prs[i].addr.socklen,
+                            rs->addr.sockaddr, rs->addr.socklen, 1) == HX_OK)
+        {
+            hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                              "duplicate real_server %V in virtual_server "
+                              "%V", &rs->text, &vs->text);
+            return HX_CONF_ERROR;
+        }
+    }
+
+    rs->checks = hx_array_create(cf->pool, 1, sizeof(hx_ha_check_conf_t));
+    if (rs->checks == NULL) {
+        return HX_CONF_ERROR;
+    }
+
+    prs = hx_array_push(&vs->real_servers);
+    if (prs == NULL) {
+        return HX_CONF_ERROR;
+    }
+
+    *prs = *rs;
+
+    return hx_ha_vs_parse_block(cf, prs, HX_HA_RS_CONF);
+}
+
+
+static char *
+hx_ha_vs_ipvs_only(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    (void) conf;
+
+    hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                      "\"%V\" needs the kernel's IPVS, and hanx forwards "
+                      "in user space", &cmd->name);
+
+    return HX_CONF_ERROR;
+}
+
+
+static char *
+hx_ha_vs_unsupported_check(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    (void) conf;
+
+    hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                      "%V health checks are not supported by hanx yet: "
+                      "use TCP_CHECK", &cmd->name);
+
+    return HX_CONF_ERROR;
+}
+
+
+static char *
+hx_ha_vs_tcp_check(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    char                *rv;
+    hx_conf_t            save;
+    hx_ha_rs_conf_t     *rs = conf;
+    hx_ha_check_conf_t  *ck;
+
+    ck = hx_array_push(rs->checks);
+    if (ck == NULL) {
+        return HX_CONF_ERROR;
+    }
+
+    hx_memzero(ck, sizeof(hx_ha_check_conf_t));
+
+    ck->type = HX_HA_CHECK_TCP;
+    ck->name = cmd->name;
+    ck->connect_port = HX_CONF_UNSET;
+    ck->bind_port = HX_CONF_UNSET;
+    ck->connect_timeout = HX_CONF_UNSET_MSEC;
+    ck->retry = HX_CONF_UNSET;
+    ck->delay_before_retry = HX_CONF_UNSET_MSEC;
+    ck->delay_loop = HX_CONF_UNSET_MSEC;
+    ck->warmup = HX_CONF_UNSET_MSEC;
+    hx_ha_conf_pos(cf, &ck->pos);
+
+    save = *cf;
+    cf->handler = hx_ha_vs_check_line;
+    cf->handler_conf = ck;
+
+    rv = hx_conf_parse(cf, NULL);
+
+    *cf = save;
+
+    return rv;
+}
+
+
+/* one line inside a checker block, looked up in the checker's table */
+static char *
+hx_ha_vs_check_line(hx_conf_t *cf, hx_command_t *dummy, void *conf)
+{
+    char          *rv;
+    hx_str_t      *name;
+    hx_command_t  *cmd;
+
+    (void) dummy;
+
+    name = cf->args->elts;
+
+    for (cmd = hx_ha_vs_tcp_check_commands; cmd->name.len; cmd++) {
+        if (hx_str_eq(name, &cmd->name)) {
+            break;
+        }
+    }
+
+    if (cmd->name.len == 0) {
+        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                          "unknown directive \"%V\" in TCP_CHECK", name);
+        return HX_CONF_ERROR;
+    }
+
+    if (cf->args->nelts != 2) {
+        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                          "invalid number of arguments in \"%V\" directive",
+                          name);
+        return HX_CONF_ERROR;
+    }
+
+    rv = cmd->set(cf, cmd, conf);
+
+    if (rv == HX_CONF_OK || rv == HX_CONF_ERROR) {
+        return rv;
+    }
+
+    hx_conf_log_error(HX_LOG_EMERG, cf, 0, "\"%V\" directive %s", name, rv);
+
+    return HX_CONF_ERROR;
+}
+
+
+/* keepalived's defaults, the checkers' addresses, then the upstreams */
+static char *
+hx_ha_vs_init_main_conf(hx_conf_t *cf, void *conf)
+{
+    char                   *rv;
+    hx_uint_t               i;
+    hx_ha_vs_conf_t       **vsp;
+    hx_ha_vs_main_conf_t   *vmcf = conf;
+
+    vsp = vmcf->servers.elts;
+
+    for (i = 0; i < vmcf->servers.nelts; i++) {
+        rv = hx_ha_vs_complete(cf, vsp[i]);
+        if (rv != HX_CONF_OK) {
+            return rv;
+        }
+    }
+
+    return HX_CONF_OK;
+}
+
+
+static char *
+hx_ha_vs_complete(hx_conf_t *cf, hx_ha_vs_conf_t *vs)
+{
+    char                *rv;
+    const char          *reason;
+    hx_uint_t            i, j;
+    hx_ha_rs_conf_t     *rs;
+    hx_ha_check_conf_t  *ck;
+
+    hx_conf_init_msec_value(vs->delay_loop, 60000);
+    hx_conf_init_uint_value(vs->protocol, SOCK_STREAM);
+    hx_conf_init_value(vs->persistence_timeout, 0);
+    hx_conf_init_value(vs->inhibit_on_failure, 0);
+    hx_conf_init_value(vs->ha_suspend, 0);
+    hx_conf_init_value(vs->sorry_server_inhibit, 0);
+    hx_conf_init_value(vs->alpha, 0);
+    hx_conf_init_value(vs->omega, 0);
+    hx_conf_init_value(vs->quorum, 1);
+    hx_conf_init_value(vs->hysteresis, 0);
+
+    if (vs->lb_algo.data == NULL) {
+        /* IPVS's own default scheduler */
+        hx_str_set(&vs->lb_algo, "wlc");
+        vs->balancer = hx_upstream_ipvs_balancer(&vs->lb_algo, &reason);
+    }
+
+    if (vs->protocol == SOCK_DGRAM) {
+        /* the names carry the protocol: "[10.0.0.1]:udp:53" */
+        if (hx_ha_vs_text(cf->pool, &vs->addr, SOCK_DGRAM, &vs->text)
+            != HX_OK)
+        {
+            return HX_CONF_ERROR;
+        }
+
+        rs = vs->real_servers.elts;
+
+        for (i = 0; i < vs->real_servers.nelts; i++) {
+            if (hx_ha_vs_text(cf->pool, &rs[i].addr, SOCK_DGRAM,
+                              &rs[i].text) != HX_OK)
+            {
+                return HX_CONF_ERROR;
+            }
+        }
+    }
+
+    if (vs->real_servers.nelts == 0) {
+        hx_ha_conf_log(HX_LOG_EMERG, cf, &vs->pos,
+                       "no real_server in virtual_server %V", &vs->text);
+        return HX_CONF_ERROR;
+    }
+
+    rs = vs->real_servers.elts;
+
+    for (i = 0; i < vs->real_servers.nelts; i++) {
+        hx_conf_init_value(rs[i].weight, 1);
+
+        if (rs[i].inhibit_on_failure == HX_CONF_UNSET) {
+            rs[i].inhibit_on_failure = vs->inhibit_on_failure;
+        }
+
+        ck = rs[i].checks->elts;
+
+        for (j = 0; j < rs[i].checks->nelts; j++) {
+            rv = hx_ha_vs_complete_check(cf, vs, &rs[i], &ck[j]);
+            if (rv != HX_CONF_OK) {
+                return rv;
+            }
+        }
+    }
+
+    if (vs->sorry_server) {
+        hx_conf_init_value(vs->sorry_server->weight, 1);
+        hx_conf_init_value(vs->sorry_server->inhibit_on_failure, 0);
+    }
+
+    return hx_ha_vs_upstream(cf, vs);
+}
+
+
+static char *
+hx_ha_vs_complete_check(hx_conf_t *cf, hx_ha_vs_conf_t *vs,
+    hx_ha_rs_conf_t *rs, hx_ha_check_conf_t *ck)
+{
+    hx_str_t  *ip;
+
+    hx_conf_init_msec_value(ck->connect_timeout, 5000);
+    hx_conf_init_value(ck->retry, 1);
+    hx_conf_init_msec_value(ck->delay_before_retry, 1000);
+    hx_conf_init_msec_value(ck->delay_loop, vs->delay_loop);
+    hx_conf_init_msec_value(ck->warmup, 0);
+
+    if (ck->connect_ip.len) {
+        ip = &ck->connect_ip;
+
+        if (hx_parse_addr(cf->pool, &ck->connect, ip->data, ip->len)
+            != HX_OK)
+        {
+            hx_ha_conf_log(HX_LOG_EMERG, cf, &ck->pos,
+                           "invalid connect_ip \"%V\"", ip);
+            return HX_CONF_ERROR;
+        }
+
+    } else {
+        ck->connect.socklen = rs->addr.socklen;
+        ck->connect.sockaddr = hx_palloc(cf->pool, rs->addr.socklen);
+        if (ck->connect.sockaddr == NULL) {
+            return HX_CONF_ERROR;
+        }
+
+        hx_memcpy(ck->connect.sockaddr, rs->addr.sockaddr, rs->addr.socklen);
+    }
+
+    hx_inet_set_port(ck->connect.sockaddr,
+                     ck->connect_port != HX_CONF_UNSET
+                     ? (in_port_t) ck->connect_port
+                     : hx_inet_get_port(rs->addr.sockaddr));
+
+    if (hx_ha_vs_text(cf->pool, &ck->connect, vs->protocol, &ck->connect.name)
+        != HX_OK)
+    {
+        return HX_CONF_ERROR;
+    }
+
+    if (ck->bindto.len) {
+        if (hx_parse_addr(cf->pool, &ck->bind, ck->bindto.data,
+                          ck->bindto.len) != HX_OK)
+        {
+            hx_ha_conf_log(HX_LOG_EMERG, cf, &ck->pos,
+                           "invalid bindto \"%V\"", &ck->bindto);
+            return HX_CONF_ERROR;
+        }
+
+        if (ck->bind_port != HX_CONF_UNSET) {
+            hx_inet_set_port(ck->bind.sockaddr, (in_port_t) ck->bind_port);
+        }
+    }
+
+    return HX_CONF_OK;
+}
+
+
+/* the real_servers as the peers of an upstream with a zone of its own */
+static char *
+hx_ha_vs_upstream(hx_conf_t *cf, hx_ha_vs_conf_t *vs)
+{
+    char                  *rv;
+    uint8_t               *p;
+    hx_str_t               zone;
+    in_addr_t              mask;
+    hx_uint_t              i, prefix6;
+    hx_int_t               n;
+    hx_ha_rs_conf_t       *rs;
+    hx_upstream_t         *us;
+    hx_upstream_server_t  *s;
+
+    us = &vs->upstream;
+
+    if (hx_upstream_conf_init(cf, us, &vs->text, 0, 1) != HX_OK) {
+        return HX_CONF_ERROR;
+    }
+
+    us->file_name = vs->pos.file.data;
+    us->line = vs->pos.line;
+
+    rv = hx_upstream_set_balancer(cf, us, vs->balancer, 0);
+    if (rv != HX_CONF_OK) {
+        return rv;
+    }
+
+    rs = vs->real_servers.elts;
+
+    for (i = 0; i < vs->real_servers.nelts; i++) {
+        s = hx_upstream_add_server(cf->pool, us, rs[i].addr.sockaddr,
+                                   rs[i].addr.socklen, &rs[i].text);
+        if (s == NULL) {
+            return HX_CONF_ERROR;
+        }
+
+        /* keepalived never takes a real server out on its own */
+        s->weight = rs[i].weight;
+        s->max_fails = 0;
+
+        if (rs[i].weight == 0) {
+            /* weight 0: configured, never chosen */
+            s->weight = 1;
+            s->down = 1;
+        }
+    }
+
+    if (vs->sorry_server) {
+        s = hx_upstream_add_server(cf->pool, us,
+                                   vs->sorry_server->addr.sockaddr,
+                                   vs->sorry_server->addr.socklen,
+                                   &vs->sorry_server->text);
+        if (s == NULL) {
+            return HX_CONF_ERROR;
+        }
+
+        s->backup = 1;
+        s->max_fails = 0;
+    }
+
+    if (vs->persistence_timeout > 0) {
+        mask = 0xffffffff;
+        prefix6 = 128;
+
+        if (vs->persistence_granularity.len) {
+            n = hx_atoi(vs->persistence_granularity.data,
+                        vs->persistence_granularity.len);
+
+            if (n != HX_ERROR) {
+                prefix6 = n;
+
+            } else {
+                mask = hx_inet_addr(vs->persistence_granularity.data,
+                                    vs->persistence_granularity.len);
+            }
+        }
+
+        hx_upstream_set_persistence(us, vs->persistence_timeout, mask,
+                                    prefix6);
+    }
+
+    zone.len = sizeof("ha_vs_") - 1 + vs->text.len;
+    zone.data = hx_pnalloc(cf->pool, zone.len);
+    if (zone.data == NULL) {
+        return HX_CONF_ERROR;
+    }
+
+    p = hx_cpymem(zone.data, "ha_vs_", sizeof("ha_vs_") - 1);
+    hx_memcpy(p, vs->text.data, vs->text.len);
+
+    rv = hx_upstream_zone(cf, us, &zone,
+                          hx_upstream_zone_size(us, 4096));
+    if (rv != HX_CONF_OK) {
+        if (rv != HX_CONF_ERROR) {
+            hx_ha_conf_log(HX_LOG_EMERG, cf, &vs->pos, "zone %s", rv);
+        }
+
+        return HX_CONF_ERROR;
+    }
+
+    if (hx_upstream_init(cf, us) != HX_OK) {
+        return HX_CONF_ERROR;
+    }
+
+    return HX_CONF_OK;
+}
+
+
+hx_ha_vs_main_conf_t *
+hx_ha_vs_cycle_conf(hx_cycle_t *cycle)
+{
+    hx_ha_vs_main_conf_t  *vmcf;
+
+    vmcf = hx_ha_cycle_get_main_conf(cycle, &hx_ha_virtual_server_module);
+
+    if (vmcf == NULL || vmcf->servers.nelts == 0) {
+        return NULL;
+    }
+
+    return vmcf;
+}
+
+
+uint8_t *
+hx_ha_vs_print(hx_ha_vs_conf_t *vs, uint8_t *b, uint8_t *last)
+{
+    hx_uint_t            i, j;
+    hx_ha_rs_conf_t     *rs;
+    hx_ha_check_conf_t  *ck;
+
+    b = hx_slprintf(b, last,
+                    "virtual_server %V {\n"
+                    "    delay_loop %Mms;\n"
+                    "    lb_algo %V;\n"
+                    "    lb_kind NAT;\n"
+                    "    protocol %s;\n"
+                    "    persistence_timeout %i;\n",
+                    &vs->text, vs->delay_loop, &vs->lb_algo,
+                    vs->protocol == SOCK_DGRAM ? "UDP" : "TCP",
+                    vs->persistence_timeout);
+
+    if (vs->persistence_granularity.len) {
+        b = hx_slprintf(b, last, "    persistence_granularity %V;\n",
+                        &vs->persistence_granularity);
+    }
+
+    if (vs->inhibit_on_failure) {
+        b = hx_slprintf(b, last, "    inhibit_on_failure;\n");
+    }
+
+    if (vs->sorry_server) {
+        b = hx_slprintf(b, last, "    sorry_server %V;\n",
+                        &vs->sorry_server->text);
+    }
+
+    rs = vs->real_servers.elts;
+
+    for (i = 0; i < vs->real_servers.nelts; i++) {
+        b = hx_slprintf(b, last, "    real_server %V {\n"
+                        "        weight %i;\n", &rs[i].text, rs[i].weight);
+
+        if (rs[i].inhibit_on_failure) {
+            b = hx_slprintf(b, last, "        inhibit_on_failure;\n");
+        }
+
+        ck = rs[i].checks->elts;
+
+        for (j = 0; j < rs[i].checks->nelts; j++) {
+            b = hx_slprintf(b, last,
+                            "        %V { connect %V; connect_timeout %Mms; "
+                            "retry %i; delay_before_retry %Mms; "
+                            "delay_loop %Mms; }\n",
+                            &ck[j].name, &ck[j].connect.name,
+                            ck[j].connect_timeout, ck[j].retry,
+                            ck[j].delay_before_retry, ck[j].delay_loop);
+        }
+
+        b = hx_slprintf(b, last, "    }\n");
+    }
+
+    return hx_slprintf(b, last, "}\n");
+}

@@ -1,0 +1,117 @@
+/*
+ * keepalived's virtual_server and real_server blocks inside ha { }
+ * (DESIGN.md "virtual_server without IPVS").
+ *
+ * Each virtual_server becomes an hx_upstream_t of the shared peer library
+ * (event/hx_upstream_peer.h): its real_servers are the peers, lb_algo
+ * picks the IPVS-style balancer, persistence_timeout the shared client
+ * affinity, and every virtual_server gets a zone, so that the checkers in
+ * the master change a real server's state where every worker sees it.
+ * The checks hang off each real_server (hx_ha_check_conf_t).
+ */
+
+#ifndef HX_HA_HX_HA_VIRTUAL_SERVER_H
+#define HX_HA_HX_HA_VIRTUAL_SERVER_H
+
+#include <hx_upstream_peer.h>
+
+
+/* the two ha contexts hx_ha.h leaves to these blocks */
+#define HX_HA_VS_CONF            0x40000000   /* virtual_server { } */
+#define HX_HA_RS_CONF            0x80000000   /* real_server { } */
+
+#define HX_HA_CHECK_TCP          1
+
+
+/* one checker of a real_server: TCP_CHECK { } */
+typedef struct {
+    hx_uint_t            type;              /* HX_HA_CHECK_* */
+    hx_str_t             name;              /* "TCP_CHECK" */
+
+    hx_str_t             connect_ip;        /* empty: the real server's */
+    hx_int_t             connect_port;      /* unset: the real server's */
+    hx_str_t             bindto;
+    hx_int_t             bind_port;
+    hx_msec_t            connect_timeout;
+    hx_int_t             retry;
+    hx_msec_t            delay_before_retry;
+    hx_msec_t            delay_loop;        /* unset: the virtual server's */
+    hx_msec_t            warmup;
+
+    /* resolved when the ha block closes */
+    hx_addr_t            connect;           /* address and port dialled */
+    hx_addr_t            bind;              /* local address, or NULL */
+
+    hx_ha_conf_pos_t     pos;
+} hx_ha_check_conf_t;
+
+
+typedef struct hx_ha_vs_conf_s  hx_ha_vs_conf_t;
+
+
+typedef struct {
+    hx_addr_t            addr;              /* ip and port */
+    hx_str_t             text;              /* "[10.0.0.1]:tcp:80" */
+    hx_int_t             weight;
+    hx_flag_t            inhibit_on_failure;
+    hx_str_t             notify_up;
+    hx_str_t             notify_down;
+    hx_array_t          *checks;            /* hx_ha_check_conf_t */
+    hx_ha_vs_conf_t     *vs;
+    hx_ha_conf_pos_t     pos;
+} hx_ha_rs_conf_t;
+
+
+struct hx_ha_vs_conf_s {
+    hx_addr_t            addr;              /* VIP and port */
+    hx_str_t             text;              /* "[10.0.0.1]:tcp:80" */
+
+    hx_msec_t            delay_loop;
+    hx_str_t             lb_algo;
+    const hx_upstream_balancer_t  *balancer;
+    hx_uint_t            protocol;          /* SOCK_STREAM, SOCK_DGRAM */
+    hx_int_t             persistence_timeout;
+    hx_str_t             persistence_granularity;
+    hx_flag_t            inhibit_on_failure;
+    hx_flag_t            ha_suspend;
+    hx_flag_t            sorry_server_inhibit;
+    hx_flag_t            alpha;
+    hx_flag_t            omega;
+    hx_int_t             quorum;
+    hx_int_t             hysteresis;
+    hx_str_t             quorum_up;
+    hx_str_t             quorum_down;
+    hx_str_t             virtualhost;
+
+    hx_ha_rs_conf_t     *sorry_server;
+    hx_array_t           real_servers;      /* hx_ha_rs_conf_t */
+
+    hx_upstream_t        upstream;          /* built when the block closes */
+
+    hx_ha_conf_pos_t     pos;
+};
+
+
+/* hx_ha_virtual_server_module's main conf */
+typedef struct {
+    hx_array_t           servers;           /* hx_ha_vs_conf_t * */
+} hx_ha_vs_main_conf_t;
+
+
+/*
+ * The virtual servers of cycle's ha { } block, or NULL when it has none.
+ */
+hx_ha_vs_main_conf_t *hx_ha_vs_cycle_conf(hx_cycle_t *cycle);
+
+/*
+ * Writes vs as resolved (defaults filled in, addresses in keepalived's
+ * "[ip]:tcp:port" form) into b, so that two spellings of one
+ * configuration can be compared; returns the end of what was written,
+ * never past last.
+ */
+uint8_t *hx_ha_vs_print(hx_ha_vs_conf_t *vs, uint8_t *b, uint8_t *last);
+
+
+extern hx_module_t  hx_ha_virtual_server_module;
+
+#endif /* HX_HA_HX_HA_VIRTUAL_SERVER_H */
