@@ -483,6 +483,13 @@ static hx_command_t  hx_http_core_commands[] = {
       0,
       NULL },
 
+    { hx_string("keepalive_min_timeout"),
+      HX_HTTP_MAIN_CONF|HX_HTTP_SRV_CONF|HX_HTTP_LOC_CONF|HX_CONF_TAKE1,
+      hx_conf_set_msec_slot,
+      HX_HTTP_LOC_CONF_OFFSET,
+      offsetof(hx_http_core_loc_conf_t, keepalive_min_timeout),
+      NULL },
+
     { hx_string("keepalive_requests"),
       HX_HTTP_MAIN_CONF|HX_HTTP_SRV_CONF|HX_HTTP_LOC_CONF|HX_CONF_TAKE1,
       hx_conf_set_num_slot,
@@ -993,6 +1000,7 @@ hx_http_core_create_loc_conf(hx_conf_t *cf)
     clcf->limit_rate_after = HX_CONF_UNSET_PTR;
     clcf->keepalive_time = HX_CONF_UNSET_MSEC;
     clcf->keepalive_timeout = HX_CONF_UNSET_MSEC;
+    clcf->keepalive_min_timeout = HX_CONF_UNSET_MSEC;
     clcf->keepalive_header = HX_CONF_UNSET;
     clcf->keepalive_requests = HX_CONF_UNSET_UINT;
     clcf->lingering_close = HX_CONF_UNSET_UINT;
@@ -1232,6 +1240,8 @@ hx_http_core_merge_loc_conf(hx_conf_t *cf, void *parent, void *child)
                              prev->keepalive_time, 3600000);
     hx_conf_merge_msec_value(conf->keepalive_timeout,
                              prev->keepalive_timeout, 75000);
+    hx_conf_merge_msec_value(conf->keepalive_min_timeout,
+                             prev->keepalive_min_timeout, 0);
     hx_conf_merge_sec_value(conf->keepalive_header,
                             prev->keepalive_header, 0);
     hx_conf_merge_uint_value(conf->keepalive_requests,

@@ -352,6 +352,7 @@ struct hx_http_core_loc_conf_s {
     hx_msec_t                  send_timeout;
     hx_msec_t                  keepalive_time;
     hx_msec_t                  keepalive_timeout;
+    hx_msec_t                  keepalive_min_timeout;  /* not closed early */
     hx_msec_t                  lingering_time;
     hx_msec_t                  lingering_timeout;
     hx_msec_t                  resolver_timeout;

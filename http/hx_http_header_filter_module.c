@@ -306,7 +306,7 @@ hx_http_header_filter(hx_http_request_t *r)
         }
     }
 
-    if (r->keepalive && hx_exiting) {
+    if (r->keepalive && (hx_terminate || hx_exiting)) {
         r->keepalive = 0;
     }
 

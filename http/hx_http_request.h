@@ -297,6 +297,9 @@ struct hx_http_connection_s {
     hx_int_t                 nbusy;
     hx_chain_t              *free;
 
+    /* keep-alive time left after keepalive_min_timeout, when reusable */
+    hx_msec_t                keepalive_timeout;
+
     unsigned                 ssl:1;
     unsigned                 proxy_protocol:1;
 };

@@ -307,7 +307,21 @@ hx_http_finalize_connection(hx_http_request_t *r)
         r->lingering_close = 1;
     }
 
-    if (!hx_exiting && r->keepalive && clcf->keepalive_timeout > 0) {
+    /*
+     * Within keepalive_min_timeout a connection is kept even by a worker
+     * that is shutting down, so that a client can still reuse it.
+     */
+
+    if (r->keepalive && clcf->keepalive_min_timeout > 0) {
+        hx_http_set_keepalive(r);
+        return;
+    }
+
+    if (!hx_terminate
+        && !hx_exiting
+        && r->keepalive
+        && clcf->keepalive_timeout > 0)
+    {
         hx_http_set_keepalive(r);
         return;
     }
@@ -579,10 +593,29 @@ hx_http_set_keepalive(hx_http_request_t *r)
         return;
     }
 
-    c->idle = 1;
-    hx_reusable_connection(c, 1);
+    /*
+     * With keepalive_min_timeout the connection is neither idle nor
+     * reusable (so neither a worker's shutdown nor a shortage of
+     * connections closes it) until that much time has passed; the rest
+     * of keepalive_timeout follows in hx_http_keepalive_handler().
+     */
 
-    hx_add_timer(rev, clcf->keepalive_timeout);
+    if (clcf->keepalive_min_timeout == 0) {
+        c->idle = 1;
+        hx_reusable_connection(c, 1);
+    }
+
+    if (clcf->keepalive_min_timeout > 0
+        && clcf->keepalive_timeout > clcf->keepalive_min_timeout)
+    {
+        hc->keepalive_timeout = clcf->keepalive_timeout
+                                - clcf->keepalive_min_timeout;
+
+    } else {
+        hc->keepalive_timeout = 0;
+    }
+
+    hx_add_timer(rev, clcf->keepalive_timeout - hc->keepalive_timeout);
 
     if (rev->ready) {
         hx_post_event(rev, &hx_posted_events);
@@ -597,8 +630,27 @@ hx_http_keepalive_handler(hx_event_t *rev)
     ssize_t                  n;
     hx_buf_t                *b;
     hx_connection_t         *c;
+    hx_http_connection_t    *hc;
 
     c = rev->data;
+    hc = c->data;
+
+    if (!hx_terminate
+        && !hx_exiting
+        && rev->timedout
+        && hc->keepalive_timeout > 0)
+    {
+        /* keepalive_min_timeout has passed: idle for the rest */
+
+        c->idle = 1;
+        hx_reusable_connection(c, 1);
+
+        hx_add_timer(rev, hc->keepalive_timeout);
+
+        hc->keepalive_timeout = 0;
+        rev->timedout = 0;
+        return;
+    }
 
     if (rev->timedout || c->close) {
         hx_http_close_connection(c);

@@ -5,6 +5,7 @@ are discarded so the next request can be read, 413 and chunked bodies,
 and "Expect: 100-continue".
 """
 
+import signal
 import socket
 import time
 
@@ -195,3 +196,46 @@ def test_idle_connections_survive_many_requests(ka):
     finally:
         for s in socks:
             s.close()
+
+
+def test_keepalive_min_timeout_outlives_a_graceful_shutdown(hanx):
+    hanx.write_config(http_config("""
+    server {
+        listen 127.0.0.1:%%PORT_8080%%;
+        keepalive_timeout 30s;
+        keepalive_min_timeout 2s;
+        location / { return 200 "min"; }
+    }
+
+    server {
+        listen 127.0.0.1:%%PORT_8081%%;
+        keepalive_timeout 30s;
+        location / { return 200 "plain"; }
+    }
+"""))
+    hanx.start()
+
+    with Connection(hanx.port()) as racing, \
+            Connection(hanx.port()) as quiet, \
+            Connection(hanx.port(8081)) as idle:
+        assert racing.request(req()).body == b"min"
+        assert quiet.request(req()).body == b"min"
+        assert idle.request(req()).body == b"plain"
+
+        start = time.time()
+        hanx.send_signal(signal.SIGQUIT)
+
+        # an ordinary idle connection is closed by the shutdown at once
+        assert idle.wait_closed(timeout=1.5)
+
+        # one within keepalive_min_timeout still serves a request (the
+        # last on it, as with any request while shutting down) ...
+        r = racing.request(req("/again"))
+        assert r.body == b"min"
+        assert r.header("Connection") == "close"
+
+        # ... and one left alone is closed when that much time has passed
+        assert quiet.wait_closed(timeout=5)
+        assert time.time() - start > 1.0
+
+    assert hanx.wait_exit(5) is not None
