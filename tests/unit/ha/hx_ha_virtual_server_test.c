@@ -1,0 +1,661 @@
+/*
+ * Tests for virtual_server { real_server { TCP_CHECK { } } } inside ha { }
+ * (ha/hx_ha_virtual_server.c): the directives and keepalived's defaults,
+ * the refusals of what needs IPVS (lb_kind DR/TUN, fwmark, groups, lblc)
+ * with their reasons and lines, the upstream each virtual_server becomes
+ * (peers, weights, sorry server as backup, balancer, persistence, zone),
+ * and the same result from the keepalived.conf spelling as from the ha {}
+ * one, the seed's node1 configuration included.
+ *
+ * The cycle is a fake one as in the ha module's tests: a pool, a log that
+ * keeps its lines in memory, a shared memory list for the zones, and the
+ * ha modules plus hx_conf_module.
+ */
+
+#include <hx_config.h>
+#include <hx_core.h>
+#include <hx_event.h>
+#include <hx_ha.h>
+#include <hx_ha_keepalived_conf.h>
+#include <hx_ha_virtual_server.h>
+
+#include <criterion/criterion.h>
+
+
+#define TEST_MAX_LINES  64
+
+
+typedef struct {
+    hx_uint_t            level;
+    char                 text[HX_MAX_ERROR_STR];
+} test_line_t;
+
+
+extern hx_module_t  hx_conf_module;
+
+
+static hx_module_t  *test_modules[] = {
+    &hx_conf_module,
+    &hx_ha_module,
+    &hx_ha_core_module,
+    &hx_ha_vrrp_module,
+    &hx_ha_keepalived_module,
+    &hx_ha_virtual_server_module,
+    NULL
+};
+
+
+static char           tmpdir[64];
+static char           main_conf[128];
+static hx_log_t       test_log;
+static hx_cycle_t     test_cycle;
+static hx_conf_t      cf;
+static hx_pool_t     *pool;
+static void          *test_ctx[6];
+static test_line_t    lines[TEST_MAX_LINES];
+static hx_uint_t      nlines;
+
+
+static void
+capture(hx_log_t *log, hx_uint_t level, uint8_t *buf, size_t len)
+{
+    uint8_t      *msg, *end;
+    test_line_t  *line;
+
+    (void) log;
+
+    cr_assert_lt(nlines, TEST_MAX_LINES, "too many log lines");
+
+    end = buf + len - 1;
+    msg = hx_strnstr(buf, "#0: ", len);
+    cr_assert_not_null(msg);
+    msg += 4;
+
+    line = &lines[nlines++];
+    line->level = level;
+    memcpy(line->text, msg, end - msg);
+    line->text[end - msg] = '\0';
+}
+
+
+static void
+setup(void)
+{
+    hx_uint_t  i;
+
+    strcpy(tmpdir, "/tmp/hx_ha_virtual_server_test.XXXXXX");
+    cr_assert_not_null(mkdtemp(tmpdir));
+    snprintf(main_conf, sizeof(main_conf), "%s/main.conf", tmpdir);
+
+    hx_time_init();
+    hx_use_stderr = 0;
+
+    test_log.log_level = HX_LOG_INFO;
+    test_log.writer = capture;
+
+    pool = hx_create_pool(HX_DEFAULT_POOL_SIZE, &test_log);
+    cr_assert_not_null(pool);
+
+    hx_memzero(&test_cycle, sizeof(test_cycle));
+    test_cycle.pool = pool;
+    test_cycle.log = &test_log;
+    test_cycle.modules = test_modules;
+    test_cycle.modules_n = 6;
+    test_cycle.conf_ctx = (void ****) test_ctx;
+
+    test_cycle.prefix.len = strlen(tmpdir) + 1;
+    test_cycle.prefix.data = hx_pnalloc(pool, test_cycle.prefix.len + 1);
+    sprintf((char *) test_cycle.prefix.data, "%s/", tmpdir);
+    test_cycle.conf_prefix = test_cycle.prefix;
+
+    cr_assert_eq(hx_array_init(&test_cycle.config_dump, pool, 1,
+                               sizeof(hx_conf_dump_t)), HX_OK);
+    cr_assert_eq(hx_list_init(&test_cycle.open_files, pool, 4,
+                              sizeof(hx_open_file_t)), HX_OK);
+    cr_assert_eq(hx_list_init(&test_cycle.shared_memory, pool, 4,
+                              sizeof(hx_shm_zone_t)), HX_OK);
+
+    for (i = 0; test_modules[i]; i++) {
+        test_modules[i]->index = i;
+    }
+
+    hx_memzero(test_ctx, sizeof(test_ctx));
+
+    hx_memzero(&cf, sizeof(cf));
+    cf.name = "test";
+    cf.args = hx_array_create(pool, 10, sizeof(hx_str_t));
+    cf.cycle = &test_cycle;
+    cf.pool = pool;
+    cf.temp_pool = pool;
+    cf.log = &test_log;
+    cf.ctx = test_ctx;
+    cf.module_type = HX_CORE_MODULE;
+    cf.cmd_type = HX_MAIN_CONF;
+
+    nlines = 0;
+}
+
+
+static void
+teardown(void)
+{
+    char  cmd[128];
+
+    hx_destroy_pool(test_cycle.pool);
+
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+
+TestSuite(hx_ha_virtual_server, .init = setup, .fini = teardown);
+
+
+/* ---- through the parser and the ha modules ------------------------- */
+
+static void
+write_file(const char *name, const char *text)
+{
+    char   path[256];
+    FILE  *f;
+
+    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+
+    f = fopen(path, "w");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(text, 1, strlen(text), f), strlen(text));
+    cr_assert_eq(fclose(f), 0);
+}
+
+
+static char *
+parse(const char *text)
+{
+    hx_str_t  name;
+
+    write_file("main.conf", text);
+
+    name.len = strlen(main_conf);
+    name.data = (uint8_t *) main_conf;
+
+    return hx_conf_parse(&cf, &name);
+}
+
+
+static void
+parse_ok(const char *text)
+{
+    char       *rv;
+    hx_uint_t   i;
+
+    rv = parse(text);
+
+    for (i = 0; i < nlines; i++) {
+        cr_log_info("logged: %s", lines[i].text);
+    }
+
+    cr_assert_eq(rv, HX_CONF_OK, "parse failed: %s",
+                 nlines ? lines[nlines - 1].text : "(nothing logged)");
+}
+
+
+/* the last emerg line is "<what> in <tmpdir>/<file>:<line>" */
+static void
+parse_fails(const char *text, const char *what, const char *file,
+    hx_uint_t line)
+{
+    char   expect[HX_MAX_ERROR_STR];
+    char  *rv;
+
+    snprintf(expect, sizeof(expect), "%s in %s/%s:%lu", what, tmpdir, file,
+             (unsigned long) line);
+
+    rv = parse(text);
+
+    cr_assert_eq(rv, HX_CONF_ERROR, "parse of <<%s>> succeeded", text);
+    cr_assert_gt(nlines, 0);
+    cr_assert_eq(lines[nlines - 1].level, HX_LOG_EMERG);
+    cr_assert_str_eq(lines[nlines - 1].text, expect);
+}
+
+
+static void
+reset(void)
+{
+    hx_memzero(test_ctx, sizeof(test_ctx));
+    nlines = 0;
+}
+
+
+static hx_ha_vs_conf_t *
+vs(hx_uint_t i)
+{
+    hx_ha_vs_conf_t       **vsp;
+    hx_ha_vs_main_conf_t   *vmcf;
+
+    vmcf = hx_ha_vs_cycle_conf(&test_cycle);
+    cr_assert_not_null(vmcf, "no virtual_server parsed");
+    cr_assert_lt(i, vmcf->servers.nelts);
+
+    vsp = vmcf->servers.elts;
+
+    return vsp[i];
+}
+
+
+static hx_ha_rs_conf_t *
+rs(hx_ha_vs_conf_t *v, hx_uint_t i)
+{
+    cr_assert_lt(i, v->real_servers.nelts);
+
+    return (hx_ha_rs_conf_t *) v->real_servers.elts + i;
+}
+
+
+static char *
+printed(hx_ha_vs_conf_t *v)
+{
+    static char  buf[4096];
+    uint8_t     *p;
+
+    p = hx_ha_vs_print(v, (uint8_t *) buf, (uint8_t *) buf + sizeof(buf) - 1);
+    *p = '\0';
+
+    return buf;
+}
+
+
+static const char  vs_ha[] =
+    "ha {\n"
+    "    virtual_server 127.0.0.1 6201 {\n"
+    "        delay_loop 3;\n"
+    "        lb_algo wrr;\n"
+    "        lb_kind NAT;\n"
+    "        persistence_timeout 50;\n"
+    "        protocol TCP;\n"
+    "        sorry_server 127.0.0.1 9000;\n"
+    "        real_server 127.0.0.1 8001 {\n"
+    "            weight 3;\n"
+    "            inhibit_on_failure;\n"
+    "            TCP_CHECK { connect_timeout 2; retry 3;"
+    " delay_before_retry 0.5; }\n"
+    "        }\n"
+    "        real_server 127.0.0.1 8002 {\n"
+    "            weight 1;\n"
+    "            TCP_CHECK { connect_port 9999; connect_ip 127.0.0.2; }\n"
+    "        }\n"
+    "    }\n"
+    "}\n";
+
+static const char  vs_keepalived[] =
+    "virtual_server 127.0.0.1 6201 {\n"
+    "    delay_loop 3\n"
+    "    lb_algo wrr\n"
+    "    lb_kind NAT\n"
+    "    persistence_timeout 50\n"
+    "    protocol TCP\n"
+    "    sorry_server 127.0.0.1 9000\n"
+    "    real_server 127.0.0.1 8001 {\n"
+    "        weight 3\n"
+    "        inhibit_on_failure\n"
+    "        TCP_CHECK {\n"
+    "            connect_timeout 2\n"
+    "            retry 3\n"
+    "            delay_before_retry 0.5\n"
+    "        }\n"
+    "    }\n"
+    "    real_server 127.0.0.1 8002 {\n"
+    "        weight 1\n"
+    "        TCP_CHECK {\n"
+    "            connect_port 9999\n"
+    "            connect_ip 127.0.0.2\n"
+    "        }\n"
+    "    }\n"
+    "}\n";
+
+
+Test(hx_ha_virtual_server, directives_fill_the_virtual_server)
+{
+    hx_ha_vs_conf_t     *v;
+    hx_ha_check_conf_t  *ck;
+
+    parse_ok(vs_ha);
+
+    v = vs(0);
+
+    cr_assert_str_eq((char *) hx_pstrdup(pool, &v->text),
+                     "[127.0.0.1]:tcp:6201");
+    cr_assert_eq(v->delay_loop, 3000);
+    cr_assert_eq(v->persistence_timeout, 50);
+    cr_assert_eq(v->protocol, SOCK_STREAM);
+    cr_assert_eq(v->balancer, &hx_upstream_ipvs_wrr);
+    cr_assert_eq(v->real_servers.nelts, 2);
+    cr_assert_eq(v->pos.line, 2);
+
+    cr_assert_eq(rs(v, 0)->weight, 3);
+    cr_assert_eq(rs(v, 0)->inhibit_on_failure, 1);
+    cr_assert_eq(rs(v, 1)->inhibit_on_failure, 0);
+
+    ck = rs(v, 0)->checks->elts;
+    cr_assert_eq(rs(v, 0)->checks->nelts, 1);
+    cr_assert_eq(ck->type, HX_HA_CHECK_TCP);
+    cr_assert_eq(ck->connect_timeout, 2000);
+    cr_assert_eq(ck->retry, 3);
+    cr_assert_eq(ck->delay_before_retry, 500);
+    cr_assert_eq(ck->delay_loop, 3000, "inherited from the virtual server");
+    cr_assert_eq(hx_inet_get_port(ck->connect.sockaddr), 8001);
+
+    ck = rs(v, 1)->checks->elts;
+    cr_assert_eq(hx_inet_get_port(ck->connect.sockaddr), 9999);
+    cr_assert_str_eq((char *) hx_pstrdup(pool, &ck->connect.name),
+                     "[127.0.0.2]:tcp:9999");
+}
+
+
+Test(hx_ha_virtual_server, keepalived_defaults_apply)
+{
+    hx_ha_vs_conf_t     *v;
+    hx_ha_check_conf_t  *ck;
+
+    parse_ok("ha { virtual_server 10.0.0.1 80 {\n"
+             " real_server 10.0.0.2 80 { TCP_CHECK { } }\n} }\n");
+
+    v = vs(0);
+
+    cr_assert_eq(v->delay_loop, 60000);
+    cr_assert_eq(v->balancer, &hx_upstream_ipvs_wlc);
+    cr_assert_eq(v->protocol, SOCK_STREAM);
+    cr_assert_eq(v->persistence_timeout, 0);
+    cr_assert_eq(rs(v, 0)->weight, 1);
+
+    ck = rs(v, 0)->checks->elts;
+    cr_assert_eq(ck->connect_timeout, 5000);
+    cr_assert_eq(ck->retry, 1);
+    cr_assert_eq(ck->delay_before_retry, 1000);
+}
+
+
+Test(hx_ha_virtual_server, the_upstream_has_the_real_servers_as_peers)
+{
+    hx_upstream_t        *us;
+    hx_upstream_peer_t   *peer;
+    struct sockaddr_in    sin;
+
+    parse_ok(vs_ha);
+
+    us = &vs(0)->upstream;
+
+    cr_assert_not_null(us->peers);
+    cr_assert_eq(us->peers->number, 2);
+    cr_assert_not_null(us->peers->next, "the sorry server is the backup");
+    cr_assert_eq(us->peers->next->number, 1);
+    cr_assert_not_null(us->shm_zone, "every virtual_server has a zone");
+    cr_assert_eq(us->affinity_conf.timeout, 50);
+    cr_assert_eq(us->balancer, &hx_upstream_ipvs_wrr);
+
+    hx_memzero(&sin, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(8001);
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+
+    peer = hx_upstream_find_peer(us, (struct sockaddr *) &sin, sizeof(sin));
+    cr_assert_not_null(peer);
+    cr_assert_eq(peer->weight, 3);
+}
+
+
+Test(hx_ha_virtual_server, both_spellings_give_the_same_virtual_server)
+{
+    char  a[4096];
+
+    parse_ok(vs_ha);
+    strcpy(a, printed(vs(0)));
+
+    reset();
+    write_file("keepalived.conf", vs_keepalived);
+    parse_ok("ha { keepalived_config keepalived.conf; }\n");
+
+    cr_assert_str_eq(printed(vs(0)), a);
+    cr_assert(strstr(a, "weight 3;"));
+    cr_assert(strstr(a, "sorry_server [127.0.0.1]:tcp:9000;"));
+}
+
+
+static const char  seed_node1[] =
+    "vrrp_instance VI_1 {\n"
+    "    state MASTER\n"
+    "    # host interface\n"
+    "    interface lo\n"
+    "    virtual_router_id 51\n"
+    "    priority 100\n"
+    "    advert_int 1\n"
+    "    authentication {\n"
+    "        auth_type PASS\n"
+    "        auth_pass 123456\n"
+    "    }\n"
+    "    virtual_ipaddress {\n"
+    "        192.168.99.151\n"
+    "    }\n"
+    "}\n"
+    "# where requests go\n"
+    "virtual_server 192.168.99.151 6201 {\n"
+    "    delay_loop 3\n"
+    "    lb_algo rr\n"
+    "    lb_kind NAT\n"
+    "    persistence_timeout 50\n"
+    "    protocol TCP\n"
+    "    real_server 192.168.99.104 6101 {\n"
+    "        weight 1\n"
+    "    }\n"
+    "}\n";
+
+static const char  seed_node1_ha[] =
+    "ha {\n"
+    "    vrrp_instance VI_1 {\n"
+    "        state MASTER;\n"
+    "        interface lo;\n"
+    "        virtual_router_id 51;\n"
+    "        priority 100;\n"
+    "        advert_int 1;\n"
+    "        authentication { auth_type PASS; auth_pass 123456; }\n"
+    "        virtual_ipaddress { 192.168.99.151; }\n"
+    "    }\n"
+    "    virtual_server 192.168.99.151 6201 {\n"
+    "        delay_loop 3;\n"
+    "        lb_algo rr;\n"
+    "        lb_kind NAT;\n"
+    "        persistence_timeout 50;\n"
+    "        protocol TCP;\n"
+    "        real_server 192.168.99.104 6101 { weight 1; }\n"
+    "    }\n"
+    "}\n";
+
+
+Test(hx_ha_virtual_server, the_seed_node1_loads_in_both_spellings)
+{
+    char  a[4096];
+
+    parse_ok(seed_node1_ha);
+    strcpy(a, printed(vs(0)));
+
+    reset();
+    write_file("node1-keepalived.conf", seed_node1);
+    parse_ok("ha { keepalived_config node1-keepalived.conf; }\n");
+
+    cr_assert_str_eq(printed(vs(0)), a);
+    cr_assert_eq(vs(0)->balancer, &hx_upstream_ipvs_rr);
+    cr_assert_eq(vs(0)->pos.line, 17);
+}
+
+
+Test(hx_ha_virtual_server, udp_names_say_udp)
+{
+    parse_ok("ha { virtual_server 10.0.0.1 53 { protocol UDP;\n"
+             " real_server 10.0.0.2 53 { } } }\n");
+
+    cr_assert_eq(vs(0)->protocol, SOCK_DGRAM);
+    cr_assert_str_eq((char *) hx_pstrdup(pool, &vs(0)->text),
+                     "[10.0.0.1]:udp:53");
+    cr_assert_str_eq((char *) hx_pstrdup(pool, &rs(vs(0), 0)->text),
+                     "[10.0.0.2]:udp:53");
+}
+
+
+Test(hx_ha_virtual_server, ipv6_addresses_are_accepted)
+{
+    parse_ok("ha { virtual_server 2001:db8::1 80 {\n"
+             " real_server 2001:db8::2 8080 { } } }\n");
+
+    cr_assert_str_eq((char *) hx_pstrdup(pool, &vs(0)->text),
+                     "[2001:db8::1]:tcp:80");
+}
+
+
+Test(hx_ha_virtual_server, lb_kind_dr_is_refused_with_the_reason)
+{
+    parse_fails("ha {\nvirtual_server 10.0.0.1 80 {\nlb_kind DR;\n"
+                "real_server 10.0.0.2 80 { }\n}\n}\n",
+                "lb_kind DR needs the kernel's IPVS (the real servers "
+                "answer the clients directly), and hanx forwards in user "
+                "space: use lb_kind NAT", "main.conf", 3);
+}
+
+
+Test(hx_ha_virtual_server, lb_kind_tun_in_keepalived_conf_names_its_line)
+{
+    write_file("ka.conf", "virtual_server 10.0.0.1 80 {\n"
+               "    lb_kind TUN\n}\n");
+
+    parse_fails("ha { keepalived_config ka.conf; }\n",
+                "lb_kind TUN needs the kernel's IPVS (the real servers "
+                "answer the clients directly), and hanx forwards in user "
+                "space: use lb_kind NAT", "ka.conf", 2);
+}
+
+
+Test(hx_ha_virtual_server, fwmark_is_refused_with_the_reason)
+{
+    write_file("ka.conf", "\nvirtual_server fwmark 1 {\n}\n");
+
+    parse_fails("ha { keepalived_config ka.conf; }\n",
+                "\"virtual_server fwmark\" needs the kernel's IPVS, which "
+                "matches packets by firewall mark; hanx forwards in user "
+                "space: use \"virtual_server IP PORT\" for each address "
+                "instead", "ka.conf", 2);
+}
+
+
+Test(hx_ha_virtual_server, virtual_server_group_is_refused)
+{
+    parse_fails("ha {\nvirtual_server_group G {\n}\n}\n",
+                "\"virtual_server_group\" is not supported by hanx yet: "
+                "write one \"virtual_server IP PORT\" per member",
+                "main.conf", 2);
+}
+
+
+Test(hx_ha_virtual_server, lblc_is_refused_with_the_library_reason)
+{
+    cr_assert_eq(parse("ha { virtual_server 10.0.0.1 80 { lb_algo lblc;"
+                       " real_server 10.0.0.2 80 { } } }\n"),
+                 HX_CONF_ERROR);
+    cr_assert(strstr(lines[nlines - 1].text, "lb_algo \"lblc\" "),
+              "%s", lines[nlines - 1].text);
+}
+
+
+Test(hx_ha_virtual_server, unknown_lb_algo_is_refused)
+{
+    cr_assert_eq(parse("ha { virtual_server 10.0.0.1 80 { lb_algo xyz;"
+                       " real_server 10.0.0.2 80 { } } }\n"),
+                 HX_CONF_ERROR);
+    cr_assert(strstr(lines[nlines - 1].text, "lb_algo \"xyz\""));
+}
+
+
+Test(hx_ha_virtual_server, http_get_is_refused_by_name)
+{
+    parse_fails("ha {\nvirtual_server 10.0.0.1 80 {\n"
+                "real_server 10.0.0.2 80 {\nHTTP_GET {\n}\n}\n}\n}\n",
+                "HTTP_GET health checks are not supported by hanx yet: "
+                "use TCP_CHECK", "main.conf", 4);
+}
+
+
+Test(hx_ha_virtual_server, a_virtual_server_needs_real_servers)
+{
+    parse_fails("ha {\n virtual_server 10.0.0.1 80 {\n delay_loop 2;\n}\n}\n",
+                "no real_server in virtual_server [10.0.0.1]:tcp:80",
+                "main.conf", 2);
+}
+
+
+Test(hx_ha_virtual_server, duplicates_are_refused)
+{
+    parse_fails("ha {\nvirtual_server 10.0.0.1 80 {\n"
+                "real_server 10.0.0.2 80 { }\n"
+                "real_server 10.0.0.2 80 { }\n}\n}\n",
+                "duplicate real_server [10.0.0.2]:tcp:80 in virtual_server "
+                "[10.0.0.1]:tcp:80", "main.conf", 4);
+
+    reset();
+    parse_fails("ha {\nvirtual_server 10.0.0.1 80 {\n"
+                "real_server 10.0.0.2 80 { }\n}\n"
+                "virtual_server 10.0.0.1 80 {\n"
+                "real_server 10.0.0.2 80 { }\n}\n}\n",
+                "duplicate virtual_server 10.0.0.1 80", "main.conf", 5);
+}
+
+
+Test(hx_ha_virtual_server, bad_values_are_refused_at_their_line)
+{
+    parse_fails("ha {\nvirtual_server 10.0.0.1 80 {\n"
+                "real_server 10.0.0.2 80 {\nweight 70000;\n}\n}\n}\n",
+                "value must be between 0 and 65535",
+                "main.conf", 4);
+
+    reset();
+    parse_fails("ha {\nvirtual_server 10.0.0.1 99999 {\n}\n}\n",
+                "invalid port \"99999\"", "main.conf", 2);
+
+    reset();
+    parse_fails("ha {\nvirtual_server 10.0.0.1 80 {\nprotocol SCTP;\n}\n}\n",
+                "protocol SCTP is not supported by hanx: use TCP or UDP",
+                "main.conf", 3);
+}
+
+
+Test(hx_ha_virtual_server, unknown_tcp_check_keyword_names_its_line)
+{
+    parse_fails("ha {\nvirtual_server 10.0.0.1 80 {\n"
+                "real_server 10.0.0.2 80 {\nTCP_CHECK {\n"
+                "connect_timeout 1;\nbogus 1;\n}\n}\n}\n}\n",
+                "unknown directive \"bogus\" in TCP_CHECK", "main.conf", 6);
+}
+
+
+Test(hx_ha_virtual_server, persistence_granularity_takes_a_netmask)
+{
+    parse_ok("ha { virtual_server 10.0.0.1 80 { persistence_timeout 10;\n"
+             " persistence_granularity 255.255.255.0;\n"
+             " real_server 10.0.0.2 80 { } } }\n");
+
+    cr_assert_eq(vs(0)->upstream.affinity_conf.mask, htonl(0xffffff00));
+
+    reset();
+    parse_fails("ha {\nvirtual_server 10.0.0.1 80 {\n"
+                "persistence_granularity 255.0.255.0;\n}\n}\n",
+                "\"persistence_granularity\" directive is not a netmask",
+                "main.conf", 3);
+}
+
+
+Test(hx_ha_virtual_server, weight_zero_is_configured_but_never_chosen)
+{
+    parse_ok("ha { virtual_server 10.0.0.1 80 {\n"
+             " real_server 10.0.0.2 80 { weight 0; }\n"
+             " real_server 10.0.0.3 80 { } } }\n");
+
+    cr_assert_eq(vs(0)->upstream.peers->number, 2);
+    cr_assert_eq(vs(0)->upstream.peers->peer[0].down, 1);
+}
