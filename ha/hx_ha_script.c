@@ -17,6 +17,7 @@
 #include <hx_process.h>
 #include <hx_ha.h>
 #include <hx_ha_script.h>
+#include <hx_ha_runtime.h>
 
 #include <grp.h>
 #include <pwd.h>
@@ -45,6 +46,8 @@ static void hx_ha_proc_exit(pid_t pid, int status, void *data);
 static void hx_ha_proc_timeout(hx_event_t *ev);
 static void hx_ha_proc_child(char **argv, uid_t uid, gid_t gid,
     hx_uint_t setid);
+static void hx_ha_script_run(hx_event_t *ev);
+static void hx_ha_script_done(void *data, int status, hx_uint_t timed_out);
 
 
 hx_ha_proc_t *
@@ -262,4 +265,215 @@ hx_ha_proc_status(uint8_t *buf, uint8_t *last, int status)
 
     return hx_slprintf(buf, last, "exited with code %d",
                        WEXITSTATUS(status));
+}
+
+
+/* ---- vrrp_script checks and notify scripts ---- */
+
+
+hx_ha_script_t *
+hx_ha_script_create(hx_ha_script_conf_t *conf)
+{
+    hx_ha_script_t  *sc;
+
+    sc = hx_calloc(sizeof(hx_ha_script_t), &hx_ha_log);
+    if (sc == NULL) {
+        return NULL;
+    }
+
+    sc->conf = conf;
+    sc->log = hx_ha_log;
+
+    /* keepalived: one success is enough to come up, unless init_fail */
+    sc->state = conf->init_fail ? HX_HA_SCRIPT_DOWN : HX_HA_SCRIPT_INIT;
+    sc->result = conf->init_fail ? 0 : conf->rise - 1;
+    sc->last_status = -1;
+
+    sc->timer.handler = hx_ha_script_run;
+    sc->timer.data = sc;
+    sc->timer.log = &hx_ha_log;
+
+    return sc;
+}
+
+
+void
+hx_ha_script_stop(hx_ha_script_t *sc)
+{
+    hx_queue_remove(&sc->queue);
+
+    if (sc->timer.timer_set) {
+        hx_event_del_timer(&sc->timer);
+    }
+
+    if (sc->proc) {
+        hx_ha_proc_detach(sc->proc);
+    }
+
+    hx_free(sc);
+}
+
+
+hx_ha_script_t *
+hx_ha_script_find(hx_str_t *name)
+{
+    hx_queue_t      *q;
+    hx_ha_script_t  *sc;
+
+    for (q = hx_queue_head(&hx_ha_scripts);
+         q != hx_queue_sentinel(&hx_ha_scripts);
+         q = hx_queue_next(q))
+    {
+        sc = hx_queue_data(q, hx_ha_script_t, queue);
+
+        if (hx_str_eq(&sc->conf->name, name)) {
+            return sc;
+        }
+    }
+
+    return NULL;
+}
+
+
+static void
+hx_ha_script_run(hx_event_t *ev)
+{
+    hx_str_t        *user, *group;
+    hx_ha_script_t  *sc = ev->data;
+
+    ev->timedout = 0;
+
+    hx_event_add_timer(&sc->timer, sc->conf->interval);
+
+    if (sc->proc) {
+        /* still running: its timeout will end it */
+        return;
+    }
+
+    user = sc->conf->user.len ? &sc->conf->user : &hx_ha_hmcf->script_user;
+    group = sc->conf->user.len ? &sc->conf->group
+                               : &hx_ha_hmcf->script_group;
+
+    sc->proc = hx_ha_spawn(sc->conf->script, NULL, user, group,
+                           sc->conf->timeout, hx_ha_script_done, sc,
+                           &hx_ha_log);
+}
+
+
+/* keepalived's rise/fall counter (vrrp_script_child_thread) */
+static void
+hx_ha_script_done(void *data, int status, hx_uint_t timed_out)
+{
+    hx_uint_t        ok, old;
+    hx_queue_t      *q;
+    hx_ha_vr_t      *vr;
+    hx_ha_script_t  *sc = data;
+    hx_ha_script_conf_t  *c = sc->conf;
+
+    sc->proc = NULL;
+    hx_ha_log_refresh();
+
+    ok = !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+
+    if (!timed_out && WIFEXITED(status)
+        && WEXITSTATUS(status) != sc->last_status)
+    {
+        hx_log_error(HX_LOG_INFO, &hx_ha_log, 0,
+                     "Script `%V` now returning %d", &c->name,
+                     WEXITSTATUS(status));
+        sc->last_status = WEXITSTATUS(status);
+    }
+
+    old = sc->state;
+
+    if (ok) {
+        if (sc->result < c->rise - 1) {
+            sc->result++;
+
+        } else {
+            sc->result = c->rise + c->fall - 1;
+            sc->state = HX_HA_SCRIPT_UP;
+        }
+
+    } else {
+        if (sc->result > c->rise) {
+            sc->result--;
+
+        } else {
+            sc->result = 0;
+            sc->state = HX_HA_SCRIPT_DOWN;
+        }
+    }
+
+    if (sc->state == old) {
+        return;
+    }
+
+    hx_log_error(HX_LOG_NOTICE, &hx_ha_log, 0, "VRRP_Script(%V) %s",
+                 &c->name, sc->state == HX_HA_SCRIPT_UP ? "succeeded"
+                           : (timed_out ? "timed_out" : "failed"));
+
+    for (q = hx_queue_head(&hx_ha_vrs);
+         q != hx_queue_sentinel(&hx_ha_vrs);
+         q = hx_queue_next(q))
+    {
+        vr = hx_queue_data(q, hx_ha_vr_t, queue);
+
+        if (vr->fsm.state != HX_VRRP_INIT) {
+            hx_ha_vr_track(vr);
+        }
+    }
+}
+
+
+void
+hx_ha_run_notify(hx_ha_cmd_t *cmd, const char *kind, hx_str_t *name,
+    hx_vrrp_state_e state, hx_uint_t priority)
+{
+    char          *extra[5], prio[HX_INT_T_LEN + 1], *n;
+    hx_str_t      *user, *group;
+    hx_ha_proc_t  *p;
+
+    extra[0] = NULL;
+    n = NULL;
+
+    if (kind) {
+        n = hx_alloc(name->len + 1, &hx_ha_log);
+        if (n == NULL) {
+            return;
+        }
+
+        hx_memcpy(n, name->data, name->len);
+        n[name->len] = '\0';
+
+        (void) hx_snprintf((uint8_t *) prio, sizeof(prio), "%ui%Z",
+                           priority);
+
+        /* keepalived: TYPE NAME STATE PRIORITY */
+        extra[0] = (char *) kind;
+        extra[1] = n;
+        extra[2] = (char *) hx_vrrp_state_name(state);
+        extra[3] = prio;
+        extra[4] = NULL;
+    }
+
+    user = &cmd->user;
+    group = &cmd->group;
+
+    /* a removed configuration may leave no global_defs to ask */
+    if (cmd->user.len == 0 && hx_ha_hmcf) {
+        user = &hx_ha_hmcf->script_user;
+        group = &hx_ha_hmcf->script_group;
+    }
+
+    p = hx_ha_spawn(cmd, kind ? extra : NULL, user, group, 0, NULL, NULL,
+                    &hx_ha_log);
+
+    if (p) {
+        hx_ha_proc_detach(p);
+    }
+
+    if (n) {
+        hx_free(n);
+    }
 }

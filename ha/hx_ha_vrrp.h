@@ -165,6 +165,12 @@ void hx_ha_vrrp_close_inherited(void);
 /* the -t checks that need the running system (interfaces, subnets) */
 void hx_ha_vrrp_test_config(hx_cycle_t *cycle);
 
+/*
+ * hx_ha_vrrp_module's init_main_conf (hx_ha_vrrp_complete.c): defaults,
+ * cross-references and the -t warnings, once ha {} is read.
+ */
+char *hx_ha_vrrp_init_main_conf(hx_conf_t *cf, void *conf);
+
 /* parses "ADDR" into a (no port, no prefix); HX_OK or HX_DECLINED */
 hx_int_t hx_ha_parse_addr(uint8_t *text, size_t len, hx_ha_addr_t *a);
 
