@@ -156,3 +156,71 @@ def backend_of(response_body):
 
 def answer(response_body):
     return json.loads(response_body.decode().splitlines()[0])
+
+
+class RawBackend:
+    """A backend that answers with exactly the bytes a test scripts: the
+    handler gets each accepted socket (after the request header was
+    read, which it also gets) and does what it likes with it."""
+
+    def __init__(self, port, handler):
+        self.port = port
+        self.handler = handler
+        self.requests = []
+        self.connections = 0
+        self.lock = threading.Lock()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
+        self.sock.listen(64)
+        self.stopped = False
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while not self.stopped:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.connections += 1
+            threading.Thread(target=self._serve, args=(conn,),
+                             daemon=True).start()
+
+    def _serve(self, conn):
+        conn.settimeout(10)
+        try:
+            while True:
+                head = read_head(conn)
+                if head is None:
+                    return
+                with self.lock:
+                    self.requests.append(head)
+                if not self.handler(conn, head):
+                    return
+        except OSError:
+            return
+        finally:
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    def stop(self):
+        self.stopped = True
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def read_head(conn):
+    """The request header (bytes up to the empty line), or None at EOF."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    return data
