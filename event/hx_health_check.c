@@ -78,6 +78,8 @@ hx_health_check_start(hx_health_check_t *hc, hx_msec_t delay)
     hc->active = 0;
     hc->nfails = 0;
     hc->npasses = 0;
+    hc->checks = 0;
+    hc->reason = NULL;
 
     hx_health_check_schedule(hc, delay);
 

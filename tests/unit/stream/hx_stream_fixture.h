@@ -135,6 +135,8 @@ hxs_init(void)
                                sizeof(hx_conf_dump_t)), HX_OK);
     cr_assert_eq(hx_list_init(&hxs_cycle.open_files, pool, 4,
                               sizeof(hx_open_file_t)), HX_OK);
+    cr_assert_eq(hx_list_init(&hxs_cycle.shared_memory, pool, 2,
+                              sizeof(hx_shm_zone_t)), HX_OK);
     hx_queue_init(&hxs_cycle.reusable_connections_queue);
 
     hxs_cycle.prefix.len = strlen(hxs_dir) + 1;

@@ -1,0 +1,456 @@
+/*
+ * Unit tests for event/hx_health_check.c, with real sockets on loopback
+ * and a worker-style event loop: a TCP connect passes or fails, "fails"
+ * failures turn a target down and "passes" successes back up, send and
+ * expect (string and regex), HTTP status and digest, UDP refusals and
+ * replies, the probe timeout, and stopping leaves nothing behind.
+ * Servers that must answer run in a thread of the test.
+ */
+
+#include <hx_config.h>
+#include <hx_core.h>
+#include <hx_event.h>
+#include <hx_health_check.h>
+
+#include <criterion/criterion.h>
+#include <pthread.h>
+
+#include "hx_event_fixture.h"
+
+
+static volatile hx_uint_t  changed;
+static volatile hx_uint_t  verdict;
+
+static hx_health_check_conf_t  conf;
+static hx_health_check_t       hc;
+static struct sockaddr_in      target;
+
+/* what the thread server answers to every connection */
+static const char             *reply;
+static int                     server_fd;
+static pthread_t               server_thread;
+
+
+static void
+setup(void)
+{
+    hxt_cycle_init(16);
+    cr_assert_eq(hx_event_process_init(&hxt_cycle), HX_OK);
+
+    changed = 0;
+    verdict = 0;
+
+    hx_memzero(&conf, sizeof(conf));
+    conf.type = HX_HEALTH_CHECK_TCP;
+    conf.interval = 20;
+    conf.timeout = 500;
+    conf.fails = 1;
+    conf.passes = 1;
+
+    hx_memzero(&hc, sizeof(hc));
+    server_fd = -1;
+}
+
+
+static void
+teardown(void)
+{
+    hx_health_check_stop(&hc);
+    hx_event_process_done(&hxt_cycle);
+
+    if (server_fd != -1) {
+        shutdown(server_fd, SHUT_RDWR);
+        close(server_fd);
+        pthread_join(server_thread, NULL);
+    }
+}
+
+
+TestSuite(health_check, .init = setup, .fini = teardown);
+
+
+static void
+on_change(hx_health_check_t *h, hx_uint_t up)
+{
+    (void) h;
+
+    changed++;
+    verdict = up;
+}
+
+
+/* a socket of type bound to 127.0.0.1 with a kernel port, into target */
+static int
+bound(int type)
+{
+    int        s;
+    socklen_t  len;
+
+    s = socket(AF_INET, type, 0);
+    cr_assert_neq(s, -1);
+
+    hx_memzero(&target, sizeof(target));
+    target.sin_family = AF_INET;
+    target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+
+    cr_assert_eq(bind(s, (struct sockaddr *) &target, sizeof(target)), 0);
+
+    len = sizeof(target);
+    cr_assert_eq(getsockname(s, (struct sockaddr *) &target, &len), 0);
+
+    return s;
+}
+
+
+static void *
+tcp_server(void *arg)
+{
+    int   c;
+    char  buf[1024];
+
+    (void) arg;
+
+    for ( ;; ) {
+        c = accept(server_fd, NULL, NULL);
+        if (c == -1) {
+            return NULL;
+        }
+
+        (void) recv(c, buf, sizeof(buf), 0);
+        (void) send(c, reply, strlen(reply), MSG_NOSIGNAL);
+        close(c);
+    }
+}
+
+
+static void *
+udp_server(void *arg)
+{
+    ssize_t             n;
+    char                buf[1024];
+    socklen_t           len;
+    struct sockaddr_in  from;
+
+    (void) arg;
+
+    for ( ;; ) {
+        len = sizeof(from);
+        n = recvfrom(server_fd, buf, sizeof(buf), 0,
+                     (struct sockaddr *) &from, &len);
+        if (n == -1) {
+            return NULL;
+        }
+
+        (void) sendto(server_fd, reply, strlen(reply), 0,
+                      (struct sockaddr *) &from, len);
+    }
+}
+
+
+static void
+serve(int type, const char *text)
+{
+    reply = text;
+    server_fd = bound(type);
+
+    if (type == SOCK_STREAM) {
+        cr_assert_eq(listen(server_fd, 16), 0);
+    }
+
+    cr_assert_eq(pthread_create(&server_thread, NULL,
+                                type == SOCK_STREAM ? tcp_server
+                                                    : udp_server,
+                                NULL), 0);
+}
+
+
+static void
+start(hx_uint_t up)
+{
+    hc.conf = &conf;
+    hc.sockaddr = (struct sockaddr *) &target;
+    hc.socklen = sizeof(target);
+    hx_str_set(&hc.name, "target");
+    hc.handler = on_change;
+    hc.log = &hxt_log;
+    hc.up = up;
+
+    cr_assert_eq(hx_health_check_start(&hc, 0), HX_OK);
+}
+
+
+/* runs the loop until n probes completed (at most ~5 s) */
+static void
+run_checks(hx_uint_t n)
+{
+    hx_uint_t  i;
+
+    for (i = 0; i < 100 && hc.checks < n; i++) {
+        hxt_iterate();
+    }
+
+    cr_assert_geq(hc.checks, n, "only %lu probes",
+                  (unsigned long) hc.checks);
+}
+
+
+Test(health_check, a_listening_target_passes)
+{
+    int  s;
+
+    s = bound(SOCK_STREAM);
+    cr_assert_eq(listen(s, 16), 0);
+
+    start(0);
+    run_checks(1);
+
+    cr_assert_eq(changed, 1);
+    cr_assert_eq(verdict, 1);
+    cr_assert_eq(hc.up, 1);
+
+    close(s);
+}
+
+
+Test(health_check, fails_failures_turn_it_down_and_passes_bring_it_back)
+{
+    int  s;
+
+    s = bound(SOCK_STREAM);
+
+    conf.fails = 2;
+    conf.passes = 3;
+
+    start(1);
+    run_checks(1);
+
+    /* one failure is not enough */
+    cr_assert_eq(changed, 0);
+    cr_assert_eq(hc.nfails, 1);
+    cr_assert_str_eq(hc.reason, "connect() failed");
+
+    run_checks(2);
+    cr_assert_eq(changed, 1);
+    cr_assert_eq(verdict, 0);
+
+    cr_assert_eq(listen(s, 16), 0);
+
+    run_checks(hc.checks + 2);
+    cr_assert_eq(verdict, 0, "up after two passes of three");
+
+    run_checks(hc.checks + 1);
+    cr_assert_eq(verdict, 1);
+    cr_assert_eq(changed, 2);
+
+    close(s);
+}
+
+
+Test(health_check, send_and_expect_a_string)
+{
+    serve(SOCK_STREAM, "hello world\n");
+
+    hx_str_set(&conf.send, "ping");
+    hx_str_set(&conf.expect, "lo wor");
+
+    start(0);
+    run_checks(1);
+
+    cr_assert_eq(verdict, 1);
+}
+
+
+Test(health_check, a_reply_that_does_not_match_fails)
+{
+    hx_regex_compile_t  rc;
+    uint8_t             err[128];
+
+    serve(SOCK_STREAM, "hello world\n");
+
+    hx_memzero(&rc, sizeof(rc));
+    hx_str_set(&rc.pattern, "^HTTP/1\\.[01] 200");
+    rc.pool = hxt_cycle.pool;
+    rc.err.data = err;
+    rc.err.len = sizeof(err);
+    cr_assert_eq(hx_regex_compile(&rc), HX_OK);
+
+    conf.expect_regex = rc.regex;
+    hx_str_set(&conf.send, "x");
+
+    start(1);
+    run_checks(1);
+
+    cr_assert_eq(verdict, 0);
+    cr_assert_str_eq(hc.reason, "the reply does not match");
+}
+
+
+Test(health_check, http_status_and_digest)
+{
+    hx_str_t  s;
+
+    /* md5("body") */
+    serve(SOCK_STREAM, "HTTP/1.0 200 OK\r\nX: y\r\n\r\nbody");
+
+    conf.type = HX_HEALTH_CHECK_HTTP;
+    hx_str_set(&conf.digest, "841A2D689AD86BD1611447453C22C6FC");
+
+    start(0);
+    run_checks(1);
+    cr_assert_eq(verdict, 1, "%s", hc.reason ? hc.reason : "");
+
+    /* only 5xx accepted now */
+
+    hx_health_check_stop(&hc);
+    hx_str_set(&s, "5xx");
+    cr_assert_eq(hx_health_check_add_status(hxt_cycle.pool, &conf.status,
+                                            &s), HX_OK);
+    hx_str_null(&conf.digest);
+
+    start(1);
+    run_checks(1);
+    cr_assert_eq(verdict, 0);
+    cr_assert_str_eq(hc.reason, "HTTP status not accepted");
+}
+
+
+Test(health_check, a_wrong_digest_fails)
+{
+    serve(SOCK_STREAM, "HTTP/1.0 200 OK\r\n\r\nother body");
+
+    conf.type = HX_HEALTH_CHECK_HTTP;
+    hx_str_set(&conf.digest, "841a2d689ad86bd1611447453c22c6fc");
+
+    start(1);
+    run_checks(1);
+
+    cr_assert_eq(verdict, 0);
+    cr_assert_str_eq(hc.reason, "digest does not match");
+}
+
+
+Test(health_check, a_udp_target_that_refuses_fails)
+{
+    int  s;
+
+    s = bound(SOCK_DGRAM);
+    close(s);
+
+    conf.type = HX_HEALTH_CHECK_UDP;
+    conf.timeout = 300;
+
+    start(1);
+    run_checks(1);
+
+    cr_assert_eq(verdict, 0);
+    cr_assert_str_eq(hc.reason, "refused");
+}
+
+
+Test(health_check, a_udp_reply_that_matches_passes)
+{
+    serve(SOCK_DGRAM, "pong");
+
+    conf.type = HX_HEALTH_CHECK_UDP;
+    hx_str_set(&conf.expect, "pong");
+
+    start(0);
+    run_checks(1);
+
+    cr_assert_eq(verdict, 1);
+}
+
+
+Test(health_check, a_silent_udp_target_passes_without_an_expected_reply)
+{
+    int  s;
+
+    s = bound(SOCK_DGRAM);
+
+    conf.type = HX_HEALTH_CHECK_UDP;
+    conf.timeout = 100;
+
+    start(0);
+    run_checks(1);
+
+    cr_assert_eq(verdict, 1);
+
+    close(s);
+}
+
+
+Test(health_check, a_target_that_never_answers_times_out)
+{
+    int  s;
+
+    s = bound(SOCK_STREAM);
+    cr_assert_eq(listen(s, 16), 0);
+
+    /* connected, but the reply never comes */
+
+    hx_str_set(&conf.expect, "never");
+    conf.timeout = 100;
+
+    start(1);
+    run_checks(1);
+
+    cr_assert_eq(verdict, 0);
+    cr_assert_str_eq(hc.reason, "timed out");
+
+    close(s);
+}
+
+
+Test(health_check, stop_leaves_no_timer_and_no_socket)
+{
+    int  s;
+
+    s = bound(SOCK_STREAM);
+    cr_assert_eq(listen(s, 16), 0);
+
+    hx_str_set(&conf.expect, "never");
+
+    start(1);
+    hxt_iterate();
+
+    cr_assert(hc.active);
+
+    hx_health_check_stop(&hc);
+
+    cr_assert_not(hc.active);
+    cr_assert_not(hc.timer.timer_set);
+    cr_assert_eq(hxt_cycle.free_connection_n, hxt_cycle.connection_n);
+
+    close(s);
+}
+
+
+Test(health_check, status_lists)
+{
+    hx_str_t                   s;
+    hx_array_t                *a;
+    hx_health_check_status_t  *st;
+
+    a = NULL;
+
+    hx_str_set(&s, "200");
+    cr_assert_eq(hx_health_check_add_status(hxt_cycle.pool, &a, &s), HX_OK);
+    hx_str_set(&s, "300-399");
+    cr_assert_eq(hx_health_check_add_status(hxt_cycle.pool, &a, &s), HX_OK);
+    hx_str_set(&s, "4xx");
+    cr_assert_eq(hx_health_check_add_status(hxt_cycle.pool, &a, &s), HX_OK);
+
+    st = a->elts;
+    cr_assert_eq(st[0].low, 200);
+    cr_assert_eq(st[0].high, 200);
+    cr_assert_eq(st[1].high, 399);
+    cr_assert_eq(st[2].low, 400);
+    cr_assert_eq(st[2].high, 499);
+
+    hx_str_set(&s, "399-300");
+    cr_assert_eq(hx_health_check_add_status(hxt_cycle.pool, &a, &s),
+                 HX_ERROR);
+    hx_str_set(&s, "99");
+    cr_assert_eq(hx_health_check_add_status(hxt_cycle.pool, &a, &s),
+                 HX_ERROR);
+}
