@@ -163,8 +163,11 @@ class Host:
                   "dev", "eth0").stdout
         return re.findall(r"inet6? (\S+)/", out)
 
-    def has(self, addr):
-        return addr in self.addrs("-6" if ":" in addr else "-4")
+    def has(self, addr, dev="eth0"):
+        family = "-6" if ":" in addr else "-4"
+        out = run("ip", "-n", self.ns, family, "-o", "addr", "show",
+                  "dev", dev, check=False).stdout
+        return addr in re.findall(r"inet6? (\S+)/", out)
 
     def link(self, up):
         run("ip", "-n", self.seg.br, "link", "set", self.port,
@@ -215,9 +218,10 @@ class Monitor:
 def instance(name="VI_1", state="BACKUP", vrid=51, priority=100,
              advert_int=1, version=None, auth=None, vips=(VIP,),
              nopreempt=False, preempt_delay=None, unicast_src=None,
-             peers=None, extra=()):
+             peers=None, extra=(), iface="eth0"):
     """A vrrp_instance description both node kinds render."""
     return dict(name=name, state=state, vrid=vrid, priority=priority,
+                iface=iface,
                 advert_int=advert_int, version=version, auth=auth,
                 vips=list(vips), nopreempt=nopreempt,
                 preempt_delay=preempt_delay, unicast_src=unicast_src,
@@ -227,7 +231,7 @@ def instance(name="VI_1", state="BACKUP", vrid=51, priority=100,
 def _lines(inst, end):
     out = ["vrrp_instance %s {" % inst["name"],
            "    state %s%s" % (inst["state"], end),
-           "    interface eth0%s" % end,
+           "    interface %s%s" % (inst["iface"], end),
            "    virtual_router_id %d%s" % (inst["vrid"], end),
            "    priority %d%s" % (inst["priority"], end),
            "    advert_int %s%s" % (inst["advert_int"], end)]
@@ -377,6 +381,12 @@ class HanxNode(Node):
                         or not self.alive(), 10), "hanx did not start"
         assert self.alive(), "hanx exited:\n" + self.stderr()
         return self
+
+    def test_config(self):
+        """hanx -t in the node's namespace: (exit status, output)."""
+        r = run("ip", "netns", "exec", self.host.ns, hanx_binary(), "-p",
+                self.prefix, "-t", check=False)
+        return r.returncode, r.stdout + r.stderr
 
     def reload(self):
         r = run(hanx_binary(), "-p", self.prefix, "-s", "reload",

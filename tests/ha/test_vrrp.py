@@ -538,3 +538,49 @@ def test_forged_adverts_never_silence_the_master(nodes, segment, kind):
     assert not nb.has_vip()
     assert "ignoring an advertisement from 10.77.0.250: bad checksum" \
         in na.log()
+
+
+def test_an_interface_that_appears_later_is_used(nodes, segment):
+    host = segment.hosts[0]
+    a = instance(priority=150, version=3, advert_int=0.3, iface="vrrp0")
+    na = nodes.add("hanx", 0, [a]).start()
+
+    assert wait_for(lambda: na.state() == "FAULT", 3), na.log()
+    assert "interface vrrp0 does not exist (yet)" in na.log()
+
+    host.ip("link", "add", "vrrp0", "type", "veth", "peer", "name",
+            "vrrp0p")
+    host.ip("addr", "add", "10.78.0.1/24", "dev", "vrrp0")
+    host.ip("link", "set", "vrrp0p", "up")
+    host.ip("link", "set", "vrrp0", "up")
+
+    assert wait_for(lambda: host.has(VIP, dev="vrrp0"), 5), na.log()
+    assert na.state() == "MASTER"
+
+
+def test_stale_vips_are_removed_at_start(nodes, segment):
+    b = instance(priority=150, version=3, advert_int=0.3)
+    nb = nodes.add("hanx", 1, [b]).start()
+    assert wait_for(nb.has_vip, 4)
+
+    # a crashed earlier run left the VIP behind on host 0
+    segment.hosts[0].ip("addr", "add", VIP + "/32", "dev", "eth0")
+    a = instance(priority=100, version=3, advert_int=0.3)
+    na = nodes.add("hanx", 0, [a]).start()
+
+    assert wait_for(lambda: not na.has_vip(), 2)
+    assert stays(lambda: nb.has_vip() and not na.has_vip(), 1.5)
+
+
+def test_t_checks_interfaces_and_subnets(nodes, segment):
+    a = instance(priority=100, vips=("192.168.99.151",))
+    a2 = instance(name="VI_2", vrid=52, iface="nosuch0")
+    na = nodes.add("hanx", 0, [a, a2])
+
+    rc, out = na.test_config()
+    assert rc == 0, out
+    assert "virtual address 192.168.99.151 of vrrp_instance \"VI_1\" is " \
+        "outside every subnet of eth0" in out
+    assert "interface \"nosuch0\" of vrrp_instance \"VI_2\" does not " \
+        "exist on this host" in out
+    assert "test is successful" in out
