@@ -205,6 +205,18 @@ def test_auth_pass_matching_pair_elects_one(nodes, pair):
     assert stays(lambda: not nb.has_vip(), 2)
 
 
+@pytest.mark.parametrize("pair", PAIRS, ids=PAIR_IDS)
+def test_auth_ah_pair_elects_one_and_takes_over(nodes, pair):
+    a = instance(priority=150, auth=("AH", "s3cret"))
+    b = instance(priority=100, auth=("AH", "s3cret"))
+    na, nb = pair_up(nodes, pair, a, b)
+    settle(na, nb)
+    assert stays(lambda: not nb.has_vip(), 2)
+
+    na.kill()
+    assert wait_for(nb.has_vip, 5)
+
+
 @pytest.mark.parametrize("pair", PAIRS[:2], ids=PAIR_IDS[:2])
 def test_auth_pass_mismatch_is_refused(nodes, pair):
     a = instance(priority=150, auth=("PASS", "s3cret"))
