@@ -3,8 +3,8 @@
  * (ha/hx_ha_keepalived_conf.c) and, when it accepts the input, the
  * translation parsed the way keepalived_config parses it, inside ha {}
  * with the real ha modules (global_defs, vrrp_instance, vrrp_script,
- * vrrp_sync_group, the ignored keywords, and virtual_server when it is
- * built), from memory through hx_conf_parse_buffer().
+ * vrrp_sync_group, the ignored keywords, virtual_server with its
+ * upstream and zone), from memory through hx_conf_parse_buffer().
  *
  * The first input byte picks the config id ("a" or "b") so that "@a" and
  * "@^b" lines are both reached.  hx_ha_keepalived_module is left out of
@@ -21,6 +21,7 @@
 #include <hx_event.h>
 #include <hx_ha.h>
 #include <hx_ha_keepalived_conf.h>
+#include <hx_ha_virtual_server.h>
 
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -35,6 +36,7 @@ static hx_module_t  *fuzz_modules[] = {
     &hx_ha_module,
     &hx_ha_core_module,
     &hx_ha_vrrp_module,
+    &hx_ha_virtual_server_module,
     NULL
 };
 
@@ -112,6 +114,8 @@ fuzz_parse(hx_pool_t *pool, hx_buf_t *translated)
     if (hx_array_init(&cycle.config_dump, pool, 1, sizeof(hx_conf_dump_t))
         != HX_OK
         || hx_list_init(&cycle.open_files, pool, 4, sizeof(hx_open_file_t))
+           != HX_OK
+        || hx_list_init(&cycle.shared_memory, pool, 4, sizeof(hx_shm_zone_t))
            != HX_OK)
     {
         return;
