@@ -21,7 +21,8 @@
  * As for stream's health_check: the checks of a configuration run while
  * it is in force; a reload stops them when the new configuration is read
  * and a zero timer starts those of whichever cycle is then in force.
- * Verdicts survive in the zone in between.
+ * The new cycle's zones are new (upstream zones are not reused), so its
+ * real servers start in service until their checks say otherwise.
  */
 
 #include <hx_config.h>
