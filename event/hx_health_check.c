@@ -335,7 +335,7 @@ hx_health_check_send(hx_health_check_t *hc, hx_connection_t *c)
               - req;
 
     } else {
-        data = conf->send.data;
+        data = conf->send.len ? conf->send.data : req;
         len = conf->send.len;
     }
 

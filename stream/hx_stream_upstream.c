@@ -32,6 +32,8 @@ static hx_int_t hx_stream_upstream_time_variable(hx_stream_session_t *s,
 
 static void *hx_stream_upstream_create_main_conf(hx_conf_t *cf);
 static char *hx_stream_upstream_init_main_conf(hx_conf_t *cf, void *conf);
+static void hx_stream_upstream_warn_down(hx_conf_t *cf,
+    hx_stream_upstream_srv_conf_t *uscf);
 static char *hx_stream_upstream(hx_conf_t *cf, hx_command_t *cmd,
     void *dummy);
 static char *hx_stream_upstream_server(hx_conf_t *cf, hx_command_t *cmd,
@@ -332,9 +334,34 @@ hx_stream_upstream_init_main_conf(hx_conf_t *cf, void *conf)
         if (hx_upstream_init(cf, &uscfp[i]->upstream) != HX_OK) {
             return HX_CONF_ERROR;
         }
+
+        hx_stream_upstream_warn_down(cf, uscfp[i]);
     }
 
     return HX_CONF_OK;
+}
+
+
+/* a risky setup -t should point out: no server can ever be chosen */
+static void
+hx_stream_upstream_warn_down(hx_conf_t *cf,
+    hx_stream_upstream_srv_conf_t *uscf)
+{
+    hx_uint_t             i;
+    hx_upstream_peers_t  *peers;
+
+    for (peers = uscf->upstream.peers; peers; peers = peers->next) {
+        for (i = 0; i < peers->number; i++) {
+            if (!peers->peer[i].down) {
+                return;
+            }
+        }
+    }
+
+    hx_log_error(HX_LOG_WARN, cf->log, 0,
+                 "every server of upstream \"%V\" is marked \"down\": "
+                 "its sessions will all fail, in %s:%ui",
+                 &uscf->host, uscf->file_name, uscf->line);
 }
 
 

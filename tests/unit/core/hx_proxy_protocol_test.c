@@ -242,7 +242,10 @@ v2(uint8_t *out, uint8_t vercmd, uint8_t fam, const uint8_t *body,
     out[13] = fam;
     out[14] = (uint8_t) (len >> 8);
     out[15] = (uint8_t) len;
-    memcpy(out + 16, body, len);
+
+    if (len) {
+        memcpy(out + 16, body, len);
+    }
 
     return 16 + len;
 }

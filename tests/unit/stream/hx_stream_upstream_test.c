@@ -262,3 +262,13 @@ Test(stream_upstream, variables_list_every_attempt)
     assert_var(s, "upstream_first_byte_time", "-, 1.500");
     assert_var(s, "upstream_session_time", "0.001, 61.234");
 }
+
+
+Test(stream_upstream, an_upstream_with_every_server_down_is_warned_about)
+{
+    hxs_parse_ok("stream { upstream d { server 127.0.0.1:1 down;"
+                 " server 127.0.0.1:2 down; } }\n");
+
+    cr_assert(hxs_logged_has("every server of upstream \"d\" is marked "
+                             "\"down\""), "%s", hxs_logged);
+}

@@ -72,7 +72,7 @@ chain_of(hx_pool_t *pool, uint8_t *data, size_t len)
 
     b->memory = 1;
     b->pos = data;
-    b->last = data + len;
+    b->last = len ? data + len : data;
 
     cl->buf = b;
     cl->next = NULL;
