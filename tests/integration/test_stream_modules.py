@@ -216,3 +216,35 @@ def test_log_escaping(stream):
     assert stream.read_file("logs/d.log") == 'a\\x22b\\x5Cc|-\n'
     assert stream.read_file("logs/j.log") == 'a\\"b\\\\c|\n'
     assert stream.read_file("logs/n.log") == 'a"b\\c|\n'
+
+
+def test_pass_hands_the_connection_to_another_listener(stream):
+    stream.require("stream_pass")
+    stream.write_config(config("""
+    server {
+        listen 127.0.0.1:%%PORT_8080%%;
+        pass 127.0.0.1:%%PORT_8081%%;
+    }
+    server {
+        listen 127.0.0.1:%%PORT_8081%%;
+        return "$server_port $remote_addr";
+    }
+    map $server_port $next {
+        %%PORT_8082%%  127.0.0.1:%%PORT_8083%%;
+        default        127.0.0.1:%%PORT_8082%%;
+    }
+    server {
+        listen 127.0.0.1:%%PORT_8082%%;
+        listen 127.0.0.1:%%PORT_8083%%;
+        pass $next;
+    }
+"""))
+    stream.start()
+
+    assert stream.tcp_request(b"") == (
+        "%d 127.0.0.1" % stream.port(8081)).encode()
+
+    # 8082 passes to 8083, which passes to 8082, ...: cut, not a loop
+    assert stream.tcp_request(b"", stream.port(8082)) == b""
+    stream.stop()
+    assert "stream pass cycle" in stream.error_log()
