@@ -43,6 +43,8 @@ static char *hx_ha_script_user(hx_conf_t *cf, hx_command_t *cmd,
     void *conf);
 static char *hx_ha_ignore_any(hx_conf_t *cf, hx_command_t *dummy,
     void *conf);
+static char *hx_ha_mcast_group(hx_conf_t *cf, hx_command_t *cmd,
+    void *conf);
 static void *hx_ha_core_create_main_conf(hx_conf_t *cf);
 static char *hx_ha_core_init_main_conf(hx_conf_t *cf, void *conf);
 
@@ -209,8 +211,20 @@ static hx_command_t  hx_ha_core_commands[] = {
     HX_HA_IGNORED("max_auto_priority", HX_CONF_NOARGS|HX_CONF_TAKE1),
     HX_HA_IGNORED("vrrp_notify_fifo", HX_CONF_TAKE123),
     HX_HA_IGNORED("notify_fifo", HX_CONF_TAKE123),
-    HX_HA_IGNORED("vrrp_mcast_group4", HX_CONF_TAKE1),
-    HX_HA_IGNORED("vrrp_mcast_group6", HX_CONF_TAKE1),
+    { hx_string("vrrp_mcast_group4"),
+      HX_HA_GLOBAL_CONF|HX_CONF_TAKE1,
+      hx_ha_mcast_group,
+      0,
+      0,
+      NULL },
+
+    { hx_string("vrrp_mcast_group6"),
+      HX_HA_GLOBAL_CONF|HX_CONF_TAKE1,
+      hx_ha_mcast_group,
+      0,
+      0,
+      NULL },
+
     HX_HA_IGNORED("vrrp_netlink_cmd_rcv_bufs", HX_CONF_TAKE1),
     HX_HA_IGNORED("vrrp_netlink_monitor_rcv_bufs", HX_CONF_TAKE1),
     HX_HA_IGNORED("vrrp_rx_bufs_policy", HX_CONF_1MORE),
@@ -508,6 +522,48 @@ hx_ha_script_user(hx_conf_t *cf, hx_command_t *cmd, void *conf)
     }
 
     return HX_CONF_OK;
+}
+
+
+/*
+ * RFC 5798 5.1.1.2 and 5.1.2.2 fix the groups; keepalived lets them be
+ * changed.  hanx keeps the RFC's: the default is accepted as written,
+ * another group is refused rather than silently not used.
+ */
+static char *
+hx_ha_mcast_group(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    hx_str_t      *value;
+    hx_ha_addr_t   a, def;
+
+    (void) conf;
+
+    value = cf->args->elts;
+
+    if (hx_ha_parse_addr(value[1].data, value[1].len, &a) != HX_OK) {
+        hx_conf_log_error(HX_LOG_EMERG, cf, 0, "invalid address \"%V\"",
+                          &value[1]);
+        return HX_CONF_ERROR;
+    }
+
+    if (cmd->name.data[sizeof("vrrp_mcast_group") - 1] == '4') {
+        (void) hx_ha_parse_addr((uint8_t *) "224.0.0.18", 10, &def);
+
+    } else {
+        (void) hx_ha_parse_addr((uint8_t *) "ff02::12", 8, &def);
+    }
+
+    if (a.family == def.family
+        && hx_memcmp(a.addr, def.addr, a.family == AF_INET ? 4 : 16) == 0)
+    {
+        return HX_CONF_OK;
+    }
+
+    hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                      "\"%V\" other than %V is not supported by hanx",
+                      &cmd->name, &def.text);
+
+    return HX_CONF_ERROR;
 }
 
 

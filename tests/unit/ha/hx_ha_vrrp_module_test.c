@@ -738,6 +738,18 @@ Test(hx_ha_vrrp_module, mail_and_snmp_keywords_are_ignored_with_a_notice)
 }
 
 
+Test(hx_ha_vrrp_module, only_the_rfc_multicast_groups_are_accepted)
+{
+    parse_ok("ha { global_defs { vrrp_mcast_group4 224.0.0.18;\n"
+             "    vrrp_mcast_group6 ff02::12; } }\n");
+
+    reset();
+    parse_fails("ha { global_defs {\n  vrrp_mcast_group4 224.0.0.19; } }\n",
+                "\"vrrp_mcast_group4\" other than 224.0.0.18 is not "
+                "supported by hanx in %s:2");
+}
+
+
 Test(hx_ha_vrrp_module, vrrp_strict_keeps_to_the_rfc)
 {
     parse_ok("ha { global_defs { vrrp_strict; }\n"
