@@ -15,6 +15,7 @@
 #define HX_HTTP_HX_HTTP_H
 
 #include <hx_event.h>
+#include <hx_proxy_protocol.h>
 
 
 typedef struct hx_http_request_s     hx_http_request_t;

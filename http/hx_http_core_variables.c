@@ -57,6 +57,12 @@ static hx_int_t hx_http_variable_remote_addr(hx_http_request_t *r,
     hx_http_variable_value_t *v, uintptr_t data);
 static hx_int_t hx_http_variable_remote_port(hx_http_request_t *r,
     hx_http_variable_value_t *v, uintptr_t data);
+static hx_int_t hx_http_variable_proxy_protocol_addr(hx_http_request_t *r,
+    hx_http_variable_value_t *v, uintptr_t data);
+static hx_int_t hx_http_variable_proxy_protocol_port(hx_http_request_t *r,
+    hx_http_variable_value_t *v, uintptr_t data);
+static hx_int_t hx_http_variable_proxy_protocol_tlv(hx_http_request_t *r,
+    hx_http_variable_value_t *v, uintptr_t data);
 static hx_int_t hx_http_variable_server_addr(hx_http_request_t *r,
     hx_http_variable_value_t *v, uintptr_t data);
 static hx_int_t hx_http_variable_server_port(hx_http_request_t *r,
@@ -177,6 +183,25 @@ static hx_http_variable_t  hx_http_core_variables[] = {
     { hx_string("remote_addr"), NULL, hx_http_variable_remote_addr, 0, 0, 0 },
 
     { hx_string("remote_port"), NULL, hx_http_variable_remote_port, 0, 0, 0 },
+
+    { hx_string("proxy_protocol_addr"), NULL,
+      hx_http_variable_proxy_protocol_addr,
+      offsetof(hx_proxy_protocol_t, src_addr), 0, 0 },
+
+    { hx_string("proxy_protocol_port"), NULL,
+      hx_http_variable_proxy_protocol_port,
+      offsetof(hx_proxy_protocol_t, src_port), 0, 0 },
+
+    { hx_string("proxy_protocol_server_addr"), NULL,
+      hx_http_variable_proxy_protocol_addr,
+      offsetof(hx_proxy_protocol_t, dst_addr), 0, 0 },
+
+    { hx_string("proxy_protocol_server_port"), NULL,
+      hx_http_variable_proxy_protocol_port,
+      offsetof(hx_proxy_protocol_t, dst_port), 0, 0 },
+
+    { hx_string("proxy_protocol_tlv_"), NULL,
+      hx_http_variable_proxy_protocol_tlv, 0, HX_HTTP_VAR_PREFIX, 0 },
 
     { hx_string("server_addr"), NULL, hx_http_variable_server_addr, 0, 0, 0 },
 
@@ -946,6 +971,101 @@ hx_http_variable_remote_port(hx_http_request_t *r,
     if (port > 0 && port < 65536) {
         v->len = hx_sprintf(v->data, "%ui", port) - v->data;
     }
+
+    return HX_OK;
+}
+
+
+/*
+ * $proxy_protocol_addr, $proxy_protocol_server_addr: data is the offset of
+ * the address in the connection's PROXY protocol header; not found on a
+ * connection without one.
+ */
+static hx_int_t
+hx_http_variable_proxy_protocol_addr(hx_http_request_t *r,
+    hx_http_variable_value_t *v, uintptr_t data)
+{
+    hx_str_t             *addr;
+    hx_proxy_protocol_t  *pp;
+
+    pp = r->connection->proxy_protocol;
+    if (pp == NULL) {
+        v->not_found = 1;
+        return HX_OK;
+    }
+
+    addr = (hx_str_t *) ((char *) pp + data);
+
+    hx_http_var_set(v, addr->data, addr->len);
+
+    return HX_OK;
+}
+
+
+/* $proxy_protocol_port, $proxy_protocol_server_port: as above */
+static hx_int_t
+hx_http_variable_proxy_protocol_port(hx_http_request_t *r,
+    hx_http_variable_value_t *v, uintptr_t data)
+{
+    hx_uint_t             port;
+    hx_proxy_protocol_t  *pp;
+
+    pp = r->connection->proxy_protocol;
+    if (pp == NULL) {
+        v->not_found = 1;
+        return HX_OK;
+    }
+
+    v->data = hx_pnalloc(r->pool, sizeof("65535") - 1);
+    if (v->data == NULL) {
+        return HX_ERROR;
+    }
+
+    hx_http_var_set(v, v->data, 0);
+
+    port = *(in_port_t *) ((char *) pp + data);
+
+    if (port > 0 && port < 65536) {
+        v->len = hx_sprintf(v->data, "%ui", port) - v->data;
+    }
+
+    return HX_OK;
+}
+
+
+/* $proxy_protocol_tlv_NAME: a version 2 TLV by hx_proxy_protocol's names */
+static hx_int_t
+hx_http_variable_proxy_protocol_tlv(hx_http_request_t *r,
+    hx_http_variable_value_t *v, uintptr_t data)
+{
+    hx_str_t  *name = (hx_str_t *) data;
+
+    hx_int_t              rc;
+    hx_str_t              tlv, value;
+    hx_proxy_protocol_t  *pp;
+
+    pp = r->connection->proxy_protocol;
+    if (pp == NULL) {
+        v->not_found = 1;
+        return HX_OK;
+    }
+
+    tlv.len = name->len - (sizeof("proxy_protocol_tlv_") - 1);
+    tlv.data = name->data + sizeof("proxy_protocol_tlv_") - 1;
+
+    rc = hx_proxy_protocol_get_tlv(pp, r->pool, r->connection->log, &tlv,
+                                   &value);
+
+    if (rc == HX_ERROR) {
+        return HX_ERROR;
+    }
+
+    if (rc == HX_DECLINED) {
+        v->not_found = 1;
+        return HX_OK;
+    }
+
+    hx_http_var_set(v, value.data, value.len);
 
     return HX_OK;
 }

@@ -24,6 +24,8 @@
 
 
 static void hx_http_wait_request_handler(hx_event_t *ev);
+static hx_int_t hx_http_read_proxy_protocol(hx_connection_t *c,
+    hx_buf_t *b);
 static void hx_http_process_request_headers(hx_event_t *rev);
 static ssize_t hx_http_read_request_header(hx_http_request_t *r);
 static hx_int_t hx_http_alloc_large_header_buffer(hx_http_request_t *r,
@@ -252,6 +254,7 @@ hx_http_wait_request_handler(hx_event_t *rev)
 {
     size_t                      size;
     ssize_t                     n;
+    hx_int_t                    rc;
     hx_buf_t                   *b;
     hx_connection_t            *c;
     hx_http_connection_t       *hc;
@@ -341,6 +344,37 @@ hx_http_wait_request_handler(hx_event_t *rev)
 
     b->last += n;
 
+    if (hc->proxy_protocol) {
+        rc = hx_http_read_proxy_protocol(c, b);
+
+        if (rc == HX_ERROR) {
+            hx_http_close_connection(c);
+            return;
+        }
+
+        if (rc == HX_AGAIN || b->pos == b->last) {
+
+            /* the header is incomplete, or nothing followed it yet */
+
+            if (!rev->timer_set) {
+                hx_add_timer(rev, cscf->client_header_timeout);
+            }
+
+            if (rc == HX_OK) {
+                b->pos = b->start;
+                b->last = b->start;
+                hx_post_event(rev, &hx_posted_events);
+                return;
+            }
+
+            if (hx_handle_read_event(rev, 0) != HX_OK) {
+                hx_http_close_connection(c);
+            }
+
+            return;
+        }
+    }
+
     c->log->action = "reading client request line";
 
     hx_reusable_connection(c, 0);
@@ -353,6 +387,53 @@ hx_http_wait_request_handler(hx_event_t *rev)
 
     rev->handler = hx_http_process_request_line;
     hx_http_process_request_line(rev);
+}
+
+
+/*
+ * "listen ... proxy_protocol": the PROXY protocol header at the start of
+ * the header buffer [b->pos, b->last).  HX_OK with the header consumed
+ * (b->pos past it) and c->proxy_protocol set; HX_AGAIN when more bytes are
+ * needed and the buffer has room; HX_ERROR for a broken header (logged by
+ * the parser) or one that does not fit client_header_buffer_size.
+ */
+static hx_int_t
+hx_http_read_proxy_protocol(hx_connection_t *c, hx_buf_t *b)
+{
+    uint8_t               *end;
+    hx_int_t               rc;
+    char                  *action;
+    hx_proxy_protocol_t   *pp;
+    hx_http_connection_t  *hc;
+
+    hc = c->data;
+
+    action = c->log->action;
+    c->log->action = "reading PROXY protocol";
+
+    rc = hx_proxy_protocol_read(c->pool, c->log, b->pos, b->last, &end, &pp);
+
+    c->log->action = action;
+
+    if (rc == HX_AGAIN) {
+        if (b->last < b->end) {
+            return HX_AGAIN;
+        }
+
+        hx_log_error(HX_LOG_ERR, c->log, 0,
+                     "too large PROXY protocol header");
+        return HX_ERROR;
+    }
+
+    if (rc != HX_OK) {
+        return HX_ERROR;
+    }
+
+    hc->proxy_protocol = 0;
+    c->proxy_protocol = pp;
+    b->pos = end;
+
+    return HX_OK;
 }
 
 
