@@ -356,6 +356,9 @@ void hx_stream_init_connection(hx_connection_t *c);
 /* a read event handler that resumes the phases */
 void hx_stream_session_handler(hx_event_t *rev);
 
+/* broken PROXY protocol headers this worker has seen (logged or not) */
+extern hx_uint_t  hx_stream_proxy_protocol_broken;
+
 /*
  * The read handler of a session whose content handler does not read:
  * input is left in the socket (or, for UDP, dropped) instead of running

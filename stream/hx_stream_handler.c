@@ -23,6 +23,7 @@
 
 static hx_stream_addr_conf_t *hx_stream_find_addr_conf(hx_connection_t *c);
 static void hx_stream_proxy_protocol_handler(hx_event_t *rev);
+static hx_log_t *hx_stream_proxy_protocol_log(hx_connection_t *c);
 static void hx_stream_close_requested(hx_stream_session_t *s);
 static void hx_stream_log_session(hx_stream_session_t *s);
 static void hx_stream_close_connection(hx_connection_t *c);
@@ -132,6 +133,47 @@ hx_stream_init_connection(hx_connection_t *c)
 
 
 /*
+ * Broken PROXY protocol headers: every one is counted, but only the first
+ * HX_STREAM_PP_LOG_RATE of each second are logged, so that a hostile
+ * client can't flood the error log; the next logged line says how many
+ * went unlogged.  A worker keeps its own count.
+ */
+
+#define HX_STREAM_PP_LOG_RATE  10
+
+hx_uint_t         hx_stream_proxy_protocol_broken;
+
+static time_t     hx_stream_pp_second;
+static hx_uint_t  hx_stream_pp_logged;
+static hx_uint_t  hx_stream_pp_quiet;
+
+
+/* the log the parser may complain to: c's, or a silent one */
+static hx_log_t *
+hx_stream_proxy_protocol_log(hx_connection_t *c)
+{
+    time_t           now;
+    static hx_log_t  silent;
+
+    now = hx_time();
+
+    if (now != hx_stream_pp_second) {
+        if (hx_stream_pp_quiet) {
+            hx_log_error(HX_LOG_ERR, c->log, 0,
+                         "%ui broken PROXY protocol headers were not logged",
+                         hx_stream_pp_quiet);
+        }
+
+        hx_stream_pp_second = now;
+        hx_stream_pp_logged = 0;
+        hx_stream_pp_quiet = 0;
+    }
+
+    return (hx_stream_pp_logged < HX_STREAM_PP_LOG_RATE) ? c->log : &silent;
+}
+
+
+/*
  * "listen ... proxy_protocol": the header is peeked at, parsed, and only
  * then taken out of the socket with a read of exactly its length, so the
  * client's own bytes stay in the socket for the phases (a preread module
@@ -145,6 +187,7 @@ hx_stream_proxy_protocol_handler(hx_event_t *rev)
     uint8_t                      *end, buf[HX_PROXY_PROTOCOL_MAX_HEADER];
     hx_int_t                      rc;
     hx_err_t                      err;
+    hx_log_t                     *log;
     hx_connection_t              *c;
     hx_proxy_protocol_t          *pp;
     hx_stream_session_t          *s;
@@ -180,17 +223,29 @@ hx_stream_proxy_protocol_handler(hx_event_t *rev)
         rc = HX_AGAIN;
 
     } else {
-        rc = hx_proxy_protocol_read(c->pool, c->log, buf, buf + n, &end,
-                                    &pp);
+        log = hx_stream_proxy_protocol_log(c);
+
+        rc = hx_proxy_protocol_read(c->pool, log, buf, buf + n, &end, &pp);
 
         if (rc == HX_AGAIN
             && (n == 0 || rev->pending_eof || (size_t) n == sizeof(buf)))
         {
             /* the client stopped, or sent too much, mid-header */
 
-            hx_log_error(HX_LOG_ERR, c->log, 0, "broken header: "
+            hx_log_error(HX_LOG_ERR, log, 0, "broken header: "
                          "incomplete PROXY protocol header");
             rc = HX_ERROR;
+        }
+
+        if (rc == HX_ERROR) {
+            hx_stream_proxy_protocol_broken++;
+
+            if (log == c->log) {
+                hx_stream_pp_logged++;
+
+            } else {
+                hx_stream_pp_quiet++;
+            }
         }
     }
 

@@ -761,3 +761,38 @@ def test_proxy_pass_with_variables_and_unix_sockets(stream, backends):
     finally:
         stream.stop()
         shutil.rmtree(d, ignore_errors=True)
+
+
+def test_broken_proxy_protocol_headers_are_logged_at_a_rate(stream):
+    stream.write_config(config("""
+    server {
+        listen 127.0.0.1:%%PORT_8080%% proxy_protocol;
+        return x;
+    }
+"""))
+    stream.start()
+
+    for _ in range(30):
+        with stream.connect() as s:
+            s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            try:
+                s.recv(10)
+            except ConnectionResetError:
+                pass
+
+    time.sleep(1.1)
+
+    # a new second: the first line of it tells what went unlogged
+    with stream.connect() as s:
+        s.sendall(b"JUNK\r\n")
+        try:
+            s.recv(10)
+        except ConnectionResetError:
+            pass
+
+    stream.stop()
+    log = stream.error_log()
+
+    assert 10 <= log.count('broken header: "GET / HTTP/1.0"') < 30
+    assert re.search(r"\d+ broken PROXY protocol headers were not logged",
+                     log)
