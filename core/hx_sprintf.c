@@ -170,7 +170,12 @@ hx_vslprintf(uint8_t *buf, uint8_t *last, const char *fmt, va_list args)
         case 'V':
             v = va_arg(args, hx_str_t *);
             len = hx_min(v->len, hx_room(buf, last));
-            buf = hx_cpymem(buf, v->data, len);
+
+            if (len) {
+                /* an empty string may have no data at all */
+                buf = hx_cpymem(buf, v->data, len);
+            }
+
             fmt++;
             continue;
 

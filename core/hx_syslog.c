@@ -46,6 +46,9 @@ hx_syslog_process_conf(hx_conf_t *cf, hx_syslog_peer_t *peer)
     peer->facility = HX_CONF_UNSET_UINT;
     peer->severity = HX_CONF_UNSET_UINT;
 
+    /* the running cycle may still be the start-up one, which has none */
+    peer->hostname = cf->cycle->hostname;
+
     if (hx_syslog_parse_args(cf, peer) != HX_CONF_OK) {
         return HX_CONF_ERROR;
     }
@@ -236,7 +239,7 @@ hx_syslog_add_header(hx_syslog_peer_t *peer, uint8_t *buf)
 
     return hx_sprintf(buf, "<%ui>%V %V %V: ", pri,
                       (hx_str_t *) &hx_cached_syslog_time,
-                      (hx_str_t *) &hx_cycle->hostname, &peer->tag);
+                      &peer->hostname, &peer->tag);
 }
 
 

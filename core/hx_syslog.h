@@ -12,7 +12,7 @@
 
 /* "<191>" "Sep 28 12:00:00 " host " " tag ": " */
 #define HX_SYSLOG_HEADER_LEN(peer)                                       \
-    (sizeof("<255>Jan 01 00:00:00 ") - 1 + hx_cycle->hostname.len + 1         \
+    (sizeof("<255>Jan 01 00:00:00 ") - 1 + (peer)->hostname.len + 1           \
      + (peer)->tag.len + 2)
 
 
@@ -20,6 +20,7 @@ typedef struct {
     hx_uint_t        facility;
     hx_uint_t        severity;
     hx_str_t         tag;
+    hx_str_t         hostname;    /* of the cycle that configured it */
 
     hx_addr_t        server;
     hx_fd_t          fd;          /* opened on first use, per process */

@@ -165,9 +165,9 @@ HANX_CASES = [
     ("not-supported-block",
      "events {}\nmail {\n    server_name x;\n}\n", 2,
      '"mail" directive is not supported by hanx'),
-    ("syslog-target",
-     "events {}\nerror_log syslog:server=unix:/dev/log;\n", 2,
-     '"syslog" log targets are not supported by hanx'),
+    ("syslog-without-server",
+     "events {}\nerror_log syslog:tag=x;\n", 2,
+     'no syslog server specified'),
 ]
 
 

@@ -739,3 +739,15 @@ Test(hx_string_escape, json_hex_is_uppercase_as_nginx_writes_it)
     buf[end - (uintptr_t) buf] = '\0';
     cr_assert_str_eq((char *) buf, "\\u001B");
 }
+
+
+Test(hx_string_sprintf, empty_str_without_data)
+{
+    uint8_t   buf[8], *end;
+    hx_str_t  empty = hx_null_string;
+
+    end = hx_sprintf(buf, "<%V>", &empty);
+
+    cr_assert_eq(end - buf, 2);
+    cr_assert(memcmp(buf, "<>", 2) == 0);
+}
