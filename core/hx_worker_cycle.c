@@ -156,19 +156,23 @@ hx_worker_process_init(hx_cycle_t *cycle, hx_uint_t worker)
         exit(HX_PROCESS_FATAL_EXIT);
     }
 
-    /* keep our own end of our channel only */
+    /*
+     * Keep our own end of our channel only.  Our slot is dealt with
+     * apart: the master fills in its pid and counts it in
+     * hx_last_process only after fork, so in here it still looks unused,
+     * and keeping the master's end open would hide the master's death.
+     */
+
+    if (hx_processes[hx_process_slot].channel[0] != -1) {
+        (void) close(hx_processes[hx_process_slot].channel[0]);
+        hx_processes[hx_process_slot].channel[0] = -1;
+    }
 
     for (n = 0; n < hx_last_process; n++) {
-        if (hx_processes[n].pid == HX_INVALID_PID) {
-            continue;
-        }
 
-        if (n == hx_process_slot) {
-            if (hx_processes[n].channel[0] != -1) {
-                (void) close(hx_processes[n].channel[0]);
-                hx_processes[n].channel[0] = -1;
-            }
-
+        if (n == hx_process_slot
+            || hx_processes[n].pid == HX_INVALID_PID)
+        {
             continue;
         }
 

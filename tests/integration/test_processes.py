@@ -295,6 +295,34 @@ def test_a_killed_worker_is_replaced_and_service_goes_on(hanx):
     assert "start worker process %d" % new in log
 
 
+def test_workers_exit_when_the_master_is_killed(hanx):
+    """Each worker sees its channel close and leaves: no orphan keeps the
+    listening sockets.  The first worker is the case that once failed (it
+    kept the master's end of its own channel open)."""
+    hanx.write_config(conf(workers=2))
+    hanx.start()
+    workers = wait_workers(hanx, 2)
+
+    hanx.allow_log(r"the master process is gone, shutting down")
+    hanx.send_signal(signal.SIGKILL)
+
+    def running(pid):
+        # an exited orphan may linger as a zombie if nothing reaps it
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if not any(running(w) for w in workers):
+            break
+        time.sleep(0.05)
+
+    assert not any(running(w) for w in workers)
+
+
 def test_a_worker_told_to_quit_by_a_signal_is_respawned(hanx):
     hanx.write_config(conf(workers=1))
     hanx.start()
