@@ -24,6 +24,7 @@
 
 #include <hx_config.h>
 #include <hx_core.h>
+#include <sys/utsname.h>
 #include <hx_event.h>
 #include <hx_channel.h>
 #include <hx_process.h>
@@ -49,6 +50,7 @@ static char *hx_signal_name(int signo);
 static void hx_signal_note(int signo, pid_t from);
 static void hx_signalfd_handler(hx_event_t *ev);
 
+static void hx_log_os_status(hx_log_t *log);
 static int hx_master_process_cycle(hx_cycle_t *cycle);
 static hx_int_t hx_master_loop_init(hx_cycle_t *cycle);
 static int hx_master_exit(hx_cycle_t *cycle, int status);
@@ -124,6 +126,33 @@ static hx_signal_t  hx_signals[] = {
 };
 
 
+/*
+ * What nginx notes in its log at start: the version (the nginx release
+ * hanx follows, which log watchers and the public test suite look for),
+ * the compiler, the kernel and the descriptor limit.
+ */
+static void
+hx_log_os_status(hx_log_t *log)
+{
+    struct rlimit   rlmt;
+    struct utsname  u;
+
+    hx_log_error(HX_LOG_NOTICE, log, 0, HANX_VER " (" HX_NGINX_VER ")");
+    hx_log_error(HX_LOG_NOTICE, log, 0, "built by " HX_COMPILER);
+
+    if (uname(&u) == 0) {
+        hx_log_error(HX_LOG_NOTICE, log, 0, "OS: %s %s",
+                     u.sysname, u.release);
+    }
+
+    if (getrlimit(RLIMIT_NOFILE, &rlmt) == 0) {
+        hx_log_error(HX_LOG_NOTICE, log, 0,
+                     "getrlimit(RLIMIT_NOFILE): %L:%L",
+                     (int64_t) rlmt.rlim_cur, (int64_t) rlmt.rlim_max);
+    }
+}
+
+
 int
 hx_run_cycle(hx_cycle_t *cycle)
 {
@@ -197,6 +226,8 @@ hx_run_cycle(hx_cycle_t *cycle)
 
     hx_use_stderr = 0;
     hx_master_log = *cycle->log;
+
+    hx_log_os_status(cycle->log);
 
     hx_signal_set(&set);
 
