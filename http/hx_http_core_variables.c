@@ -1518,6 +1518,11 @@ hx_http_variable_request_body(hx_http_request_t *r,
     hx_http_var_set(v, p, len);
 
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        if (cl->buf->last == cl->buf->pos) {
+            /* the empty last buffer of a chunked body has no memory */
+            continue;
+        }
+
         p = hx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
     }
 

@@ -867,7 +867,9 @@ hx_http_script_copy_var_code(hx_http_script_engine_t *e)
 
     value = hx_http_script_var_value(e, code->index);
 
-    if (value && !value->not_found
+    /* an empty value may have no data at all */
+
+    if (value && !value->not_found && value->len
         && (size_t) (e->end - e->pos) >= value->len)
     {
         e->pos = hx_cpymem(e->pos, value->data, value->len);
@@ -1030,7 +1032,7 @@ hx_http_script_copy_capture_code(hx_http_script_engine_t *e)
 
     } else {
 
-        if ((size_t) (e->end - e->pos) < len) {
+        if (len == 0 || (size_t) (e->end - e->pos) < len) {
             return;
         }
 
