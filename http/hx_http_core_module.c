@@ -709,6 +709,14 @@ static hx_command_t  hx_http_core_commands[] = {
       0,
       NULL },
 
+    /* hanx has no resolver: refused clearly rather than ignored */
+    { hx_string("resolver"),
+      HX_HTTP_MAIN_CONF|HX_HTTP_SRV_CONF|HX_HTTP_LOC_CONF|HX_CONF_1MORE,
+      hx_conf_unsupported,
+      HX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { hx_string("resolver_timeout"),
       HX_HTTP_MAIN_CONF|HX_HTTP_SRV_CONF|HX_HTTP_LOC_CONF|HX_CONF_TAKE1,
       hx_conf_set_msec_slot,
