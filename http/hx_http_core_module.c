@@ -709,13 +709,7 @@ static hx_command_t  hx_http_core_commands[] = {
       0,
       NULL },
 
-    /* hanx has no resolver: refused clearly rather than ignored */
-    { hx_string("resolver"),
-      HX_HTTP_MAIN_CONF|HX_HTTP_SRV_CONF|HX_HTTP_LOC_CONF|HX_CONF_1MORE,
-      hx_conf_unsupported,
-      HX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
+    /* "resolver" is the upstream module's (hx_http_upstream_resolver.c) */
 
     { hx_string("resolver_timeout"),
       HX_HTTP_MAIN_CONF|HX_HTTP_SRV_CONF|HX_HTTP_LOC_CONF|HX_CONF_TAKE1,

@@ -33,6 +33,11 @@ static char *hx_http_upstream_server(hx_conf_t *cf, hx_command_t *cmd,
     void *conf);
 static hx_int_t hx_http_upstream_default_init_peer(hx_http_request_t *r,
     hx_http_upstream_srv_conf_t *us);
+static void *hx_http_upstream_create_loc_conf(hx_conf_t *cf);
+static char *hx_http_upstream_merge_loc_conf(hx_conf_t *cf, void *parent,
+    void *child);
+static char *hx_http_upstream_resolver(hx_conf_t *cf, hx_command_t *cmd,
+    void *conf);
 
 
 static hx_command_t  hx_http_upstream_commands[] = {
@@ -51,6 +56,13 @@ static hx_command_t  hx_http_upstream_commands[] = {
       0,
       NULL },
 
+    { hx_string("resolver"),
+      HX_HTTP_MAIN_CONF|HX_HTTP_SRV_CONF|HX_HTTP_LOC_CONF|HX_CONF_1MORE,
+      hx_http_upstream_resolver,
+      HX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     hx_null_command
 };
 
@@ -65,8 +77,8 @@ static hx_http_module_t  hx_http_upstream_module_ctx = {
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
 
-    NULL,                                  /* create location configuration */
-    NULL                                   /* merge location configuration */
+    hx_http_upstream_create_loc_conf,      /* create location configuration */
+    hx_http_upstream_merge_loc_conf        /* merge location configuration */
 };
 
 
@@ -213,6 +225,47 @@ hx_http_upstream_default_init_peer(hx_http_request_t *r,
     }
 
     return hx_upstream_init_peer(&us->upstream, &u->peer, r->pool, &sel);
+}
+
+
+static void *
+hx_http_upstream_create_loc_conf(hx_conf_t *cf)
+{
+    hx_http_upstream_loc_conf_t  *ulcf;
+
+    ulcf = hx_pcalloc(cf->pool, sizeof(hx_http_upstream_loc_conf_t));
+    if (ulcf == NULL) {
+        return NULL;
+    }
+
+    ulcf->resolver = HX_CONF_UNSET_PTR;
+
+    return ulcf;
+}
+
+
+static char *
+hx_http_upstream_merge_loc_conf(hx_conf_t *cf, void *parent, void *child)
+{
+    hx_http_upstream_loc_conf_t *prev = parent;
+    hx_http_upstream_loc_conf_t *conf = child;
+
+    (void) cf;
+
+    hx_conf_merge_ptr_value(conf->resolver, prev->resolver, NULL);
+
+    return HX_CONF_OK;
+}
+
+
+static char *
+hx_http_upstream_resolver(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    hx_http_upstream_loc_conf_t  *ulcf = conf;
+
+    (void) cmd;
+
+    return hx_http_upstream_resolver_directive(cf, &ulcf->resolver);
 }
 
 

@@ -245,7 +245,19 @@ typedef struct {
     struct sockaddr                 *sockaddr;
     socklen_t                        socklen;
     hx_str_t                         name;
+
+    void                            *ctx;        /* a lookup under way */
 } hx_http_upstream_resolved_t;
+
+
+/* the "resolver" directive's servers and cache (hx_http_upstream_resolver.c) */
+typedef struct hx_http_upstream_resolver_s  hx_http_upstream_resolver_t;
+
+
+/* the upstream module's own location settings */
+typedef struct {
+    hx_http_upstream_resolver_t     *resolver;
+} hx_http_upstream_loc_conf_t;
 
 
 typedef void (*hx_http_upstream_handler_pt)(hx_http_request_t *r,
@@ -426,6 +438,41 @@ void hx_http_upstream_handler(hx_event_t *ev);
 /* for request read handlers: the client went away? */
 void hx_http_upstream_check_broken_connection(hx_http_request_t *r,
     hx_event_t *ev);
+
+/* connects to the first peer once u->peer is set up (init_peer or a
+ * resolved name) */
+void hx_http_upstream_start(hx_http_request_t *r, hx_http_upstream_t *u);
+
+
+/* ---- run-time names (hx_http_upstream_resolver.c) ------------------- */
+
+/*
+ * Looks up u->resolved->host with res and connects when the answer
+ * comes.  HX_OK (under way, or connected from the cache), HX_DECLINED
+ * (no server could be asked: logged, the caller answers 502), HX_ERROR.
+ */
+hx_int_t hx_http_upstream_resolve(hx_http_request_t *r,
+    hx_http_upstream_t *u, hx_http_upstream_resolver_t *res);
+
+/* stops a lookup under way (the request ends) */
+void hx_http_upstream_resolve_cancel(hx_http_upstream_t *u);
+
+/* "resolver address ... [valid=time] [ipv4=on|off] [ipv6=on|off]" */
+char *hx_http_upstream_resolver_directive(hx_conf_t *cf,
+    hx_http_upstream_resolver_t **pres);
+
+/*
+ * DNS messages (RFC 1035), exposed for tests: a query for name into buf
+ * (its length, 0 for an invalid name), and the addresses of an answer
+ * (HX_OK, HX_DECLINED: not this answer, HX_ERROR: malformed, > 0: the
+ * server's error code).
+ */
+size_t hx_http_upstream_dns_query(uint8_t *buf, size_t size, hx_str_t *name,
+    uint16_t id, uint16_t type);
+hx_int_t hx_http_upstream_dns_answer(uint8_t *buf, size_t len, uint16_t id,
+    uint16_t type, in_port_t port, hx_pool_t *pool, hx_array_t *addrs,
+    uint32_t *ttl);
+
 
 /* $upstream_* (hx_http_upstream_variables.c) */
 hx_int_t hx_http_upstream_add_variables(hx_conf_t *cf);

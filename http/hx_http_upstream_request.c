@@ -143,9 +143,11 @@ hx_http_upstream_init(hx_http_request_t *r)
 static void
 hx_http_upstream_init_request(hx_http_request_t *r)
 {
+    hx_int_t                        rc;
     hx_uint_t                       i;
     hx_http_cleanup_t              *cln;
     hx_http_upstream_t             *u;
+    hx_http_upstream_loc_conf_t    *ulcf;
     hx_http_upstream_state_t       *state;
     hx_http_upstream_srv_conf_t    *uscf, **uscfp;
     hx_http_upstream_main_conf_t   *umcf;
@@ -273,13 +275,27 @@ hx_http_upstream_init_request(hx_http_request_t *r)
                 return;
             }
 
-            /* run-time DNS is not done: nginx says the same without one */
+            ulcf = hx_http_get_module_loc_conf(r, hx_http_upstream_module);
 
-            hx_log_error(HX_LOG_ERR, r->connection->log, 0,
-                         "no resolver defined to resolve %V",
-                         &u->resolved->host);
+            if (ulcf->resolver == NULL) {
+                hx_log_error(HX_LOG_ERR, r->connection->log, 0,
+                             "no resolver defined to resolve %V",
+                             &u->resolved->host);
 
-            hx_http_upstream_finalize_request(r, u, HX_HTTP_BAD_GATEWAY);
+                hx_http_upstream_finalize_request(r, u, HX_HTTP_BAD_GATEWAY);
+                return;
+            }
+
+            rc = hx_http_upstream_resolve(r, u, ulcf->resolver);
+
+            if (rc == HX_DECLINED) {
+                hx_http_upstream_finalize_request(r, u, HX_HTTP_BAD_GATEWAY);
+
+            } else if (rc == HX_ERROR) {
+                hx_http_upstream_finalize_request(r, u,
+                                               HX_HTTP_INTERNAL_SERVER_ERROR);
+            }
+
             return;
         }
     }
@@ -302,6 +318,13 @@ hx_http_upstream_init_request(hx_http_request_t *r)
 
 connect:
 
+    hx_http_upstream_start(r, u);
+}
+
+
+void
+hx_http_upstream_start(hx_http_request_t *r, hx_http_upstream_t *u)
+{
     u->peer.start_time = hx_current_msec;
 
     if (u->conf->next_upstream_tries
@@ -1514,6 +1537,8 @@ hx_http_upstream_finalize_request(hx_http_request_t *r,
 
     *u->cleanup = NULL;
     u->cleanup = NULL;
+
+    hx_http_upstream_resolve_cancel(u);
 
     if (u->state && u->state->response_time == (hx_msec_t) -1) {
 
