@@ -313,7 +313,10 @@ hx_conf_read_file(hx_conf_t *cf, hx_conf_file_t *cfile, hx_fd_t fd,
         return HX_ERROR;
     }
 
-    b = hx_create_temp_buf(cf->pool, hx_file_size(&cfile->file.info) + 1);
+    /* the cycle's pool: inside a block with a temporary pool (map {})
+     * the text must still be there for -T */
+    b = hx_create_temp_buf(cf->cycle->pool,
+                           hx_file_size(&cfile->file.info) + 1);
     if (b == NULL) {
         return HX_ERROR;
     }

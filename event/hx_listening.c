@@ -39,7 +39,7 @@ hx_create_listening(hx_conf_t *cf, struct sockaddr *sockaddr,
     size_t            len;
     hx_listening_t   *ls;
     struct sockaddr  *sa;
-    uint8_t           text[HX_SOCKADDR_STRLEN];
+    uint8_t           text[HX_SOCKADDR_STRLEN + 1];
 
     ls = hx_array_push(&cf->cycle->listening);
     if (ls == NULL) {
@@ -60,6 +60,9 @@ hx_create_listening(hx_conf_t *cf, struct sockaddr *sockaddr,
 
     len = hx_sock_ntop(sa, socklen, text, HX_SOCKADDR_STRLEN, 1);
     ls->addr_text.len = len;
+
+    /* a unix path is used as a C string (chmod, unlink): keep its NUL */
+    text[len] = '\0';
 
     switch (ls->sockaddr->sa_family) {
 
@@ -759,6 +762,23 @@ hx_close_listening_sockets(hx_cycle_t *cycle)
         if (close(ls[i].fd) == -1) {
             hx_log_error(HX_LOG_EMERG, cycle->log, hx_errno,
                          "close() socket %V failed", &ls[i].addr_text);
+        }
+
+        /*
+         * The master (or a single process) removes its unix socket files
+         * on the way out, unless a new binary took the sockets over.
+         */
+        if (ls[i].sockaddr->sa_family == AF_UNIX
+            && hx_process != HX_PROCESS_WORKER
+            && hx_new_binary == 0
+            && !ls[i].inherited)
+        {
+            if (unlink(((struct sockaddr_un *) ls[i].sockaddr)->sun_path)
+                == -1)
+            {
+                hx_log_error(HX_LOG_EMERG, cycle->log, hx_errno,
+                             "unlink() %V failed", &ls[i].addr_text);
+            }
         }
 
         ls[i].fd = -1;
