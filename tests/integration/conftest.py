@@ -40,6 +40,9 @@ SANITIZER_START_RE = re.compile(
     r"==\d+==ERROR: |.*:\d+:\d+: runtime error: )", re.M)
 
 BAD_LOG_RE = re.compile(r"^.*\[(alert|crit)\].*$", re.M)
+SANITIZER_IN_LOG_RE = re.compile(
+    r"^.*(?:runtime error: |ERROR: AddressSanitizer|ERROR: LeakSanitizer)"
+    r".*$", re.M)
 EXITED_ON_SIGNAL_RE = re.compile(
     r"process (\d+) exited on signal (\d+)")
 
@@ -472,6 +475,11 @@ class Hanx:
                 self.sanitizer_reports.append(report)
         except FileNotFoundError:
             pass
+
+        # a worker's stderr is the error log (it is dup'ed there after
+        # start), so its sanitizer reports land in the log, not in stderr
+        for m in SANITIZER_IN_LOG_RE.finditer(log):
+            found.append("sanitizer in error log: " + m.group(0))
 
         for report in self.sanitizer_reports:
             found.append("sanitizer: " + report[:4000])
