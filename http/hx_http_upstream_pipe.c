@@ -25,8 +25,12 @@
 
 static hx_int_t hx_http_upstream_pipe_read(hx_http_upstream_pipe_t *p);
 static hx_int_t hx_http_upstream_pipe_write(hx_http_upstream_pipe_t *p);
-static hx_buf_t *hx_http_upstream_pipe_get_buf(hx_http_upstream_pipe_t *p,
-    hx_int_t *rc);
+static hx_chain_t *hx_http_upstream_pipe_get_bufs(
+    hx_http_upstream_pipe_t *p, off_t *size, hx_int_t *rc);
+static void hx_http_upstream_pipe_put_bufs(hx_http_upstream_pipe_t *p,
+    hx_chain_t *cl);
+static hx_chain_t *hx_http_upstream_pipe_bare_link(
+    hx_http_upstream_pipe_t *p);
 static hx_int_t hx_http_upstream_pipe_to_temp_file(
     hx_http_upstream_pipe_t *p);
 static hx_int_t hx_http_upstream_pipe_events(hx_http_upstream_pipe_t *p);
@@ -199,12 +203,12 @@ hx_http_upstream_pipe_pending(hx_http_upstream_pipe_t *p)
 static hx_int_t
 hx_http_upstream_pipe_read(hx_http_upstream_pipe_t *p)
 {
-    off_t             limit;
-    size_t            size;
-    ssize_t           n;
+    off_t             limit, size;
+    ssize_t           n, take;
     hx_int_t          rc;
     hx_buf_t         *b;
     hx_msec_t         delay, elapsed;
+    hx_chain_t       *chain, *cl, *tl, *next;
     hx_connection_t  *c;
 
     if (p->upstream_eof || p->upstream_error || p->upstream_done) {
@@ -219,9 +223,9 @@ hx_http_upstream_pipe_read(hx_http_upstream_pipe_t *p)
             break;
         }
 
-        b = hx_http_upstream_pipe_get_buf(p, &rc);
+        chain = hx_http_upstream_pipe_get_bufs(p, &size, &rc);
 
-        if (b == NULL) {
+        if (chain == NULL) {
             if (rc == HX_ABORT) {
                 return HX_ABORT;
             }
@@ -229,7 +233,7 @@ hx_http_upstream_pipe_read(hx_http_upstream_pipe_t *p)
             break;
         }
 
-        size = b->end - b->last;
+        limit = 0;
 
         if (p->limit_rate) {
             elapsed = hx_current_msec - p->start_msec;
@@ -238,55 +242,112 @@ hx_http_upstream_pipe_read(hx_http_upstream_pipe_t *p)
                     - p->read_length;
 
             if (limit <= 0) {
+                hx_http_upstream_pipe_put_bufs(p, chain);
+
                 c->read->delayed = 1;
                 delay = (hx_msec_t) (-limit * 1000 / (off_t) p->limit_rate
                                      + 1);
                 hx_add_timer(c->read, delay);
                 break;
             }
-
-            if ((off_t) size > limit) {
-                size = (size_t) limit;
-            }
         }
 
-        n = c->recv(c, b->last, size);
+        n = c->recv_chain(c, chain, limit);
 
         hx_log_debug(HX_LOG_DEBUG_EVENT, p->log, 0,
-                     "pipe recv: %z of %uz", n, size);
+                     "pipe recv chain: %z of %O", n, size);
 
-        if (n == HX_AGAIN) {
-            break;
-        }
+        if (n == HX_AGAIN || n == HX_ERROR || n == 0) {
+            hx_http_upstream_pipe_put_bufs(p, chain);
 
-        if (n == HX_ERROR) {
-            p->upstream_error = 1;
-            break;
-        }
+            if (n == HX_ERROR) {
+                p->upstream_error = 1;
 
-        if (n == 0) {
-            p->upstream_eof = 1;
+            } else if (n == 0) {
+                p->upstream_eof = 1;
+            }
+
             break;
         }
 
         p->read = 1;
         p->read_length += n;
 
-        b->last += n;
+        /* the bytes taken are paid for by waiting, as nginx paces them */
 
-        if (p->input_filter(p, b) != HX_OK) {
-            return HX_ABORT;
+        delay = p->limit_rate ? (hx_msec_t) (n * 1000 / p->limit_rate) : 0;
+
+        /* more buffers at once next time while the backend fills them */
+
+        if (n == size) {
+            p->grow = p->grow ? hx_min(p->grow * 2, 16) : 2;
         }
 
-        if (b->num == 0 && b->pos == b->last) {
+        /*
+         * The bytes filled the buffers in order; each that got some goes
+         * to the input filter.  The last with room left is where the
+         * next read goes; full ones still referenced wait for their data
+         * to be sent; the rest are free.
+         */
 
-            /* framing only (chunk sizes): the space is free again */
+        p->cur = NULL;
 
-            b->pos = b->start;
-            b->last = b->start;
+        for (cl = chain; cl; cl = next) {
+            next = cl->next;
+            b = cl->buf;
+
+            take = hx_min(n, (ssize_t) (b->end - b->last));
+            b->last += take;
+            n -= take;
+
+            if (take) {
+                if (p->input_filter(p, b) != HX_OK) {
+                    hx_http_upstream_pipe_put_bufs(p, cl);
+                    return HX_ABORT;
+                }
+
+                if (b->num == 0 && b->pos == b->last) {
+
+                    /* framing only (chunk sizes): the space is free */
+
+                    b->pos = b->start;
+                    b->last = b->start;
+                }
+            }
+
+            cl->next = NULL;
+
+            if (take && b->last < b->end) {
+
+                if (p->cur && p->cur->num == 0) {
+
+                    /* a reset buffer before this one: free after all */
+
+                    tl = hx_http_upstream_pipe_bare_link(p);
+                    if (tl == NULL) {
+                        return HX_ABORT;
+                    }
+
+                    tl->buf = p->cur;
+                    p->cur = NULL;
+                    hx_http_upstream_pipe_put_bufs(p, tl);
+                }
+
+                p->cur = b;
+                hx_http_upstream_pipe_put_bufs(p, cl);
+                continue;
+            }
+
+            hx_http_upstream_pipe_put_bufs(p, cl);
         }
 
         if (p->upstream_done) {
+            break;
+        }
+
+        if (delay > 0) {
+            c->read->delayed = 1;
+            hx_add_timer(c->read, delay);
             break;
         }
     }
@@ -296,56 +357,74 @@ hx_http_upstream_pipe_read(hx_http_upstream_pipe_t *p)
 
 
 /*
- * A raw buffer with free space to read into, or NULL: *rc is HX_OK when
- * reading should just wait (or write first: p->upstream_blocked), and
- * HX_ABORT on a failure.
+ * Raw buffers with room, as a chain for one readv: the current one,
+ * then the free ones, then new ones (fewer than bufs.num exist, as many
+ * as the backend's pace suggests).  NULL when there are none: *rc is
+ * HX_OK when reading should wait (or write first: p->upstream_blocked),
+ * HX_ABORT on a failure.  *size gets the room offered.
  */
-static hx_buf_t *
-hx_http_upstream_pipe_get_buf(hx_http_upstream_pipe_t *p, hx_int_t *rc)
+static hx_chain_t *
+hx_http_upstream_pipe_get_bufs(hx_http_upstream_pipe_t *p, off_t *size,
+    hx_int_t *rc)
 {
     hx_buf_t    *b;
-    hx_chain_t  *cl;
+    hx_uint_t    fresh;
+    hx_chain_t  *chain, *cl, **ll;
     hx_event_t  *wev;
 
     *rc = HX_OK;
-
-    b = p->cur;
-
-    if (b) {
-        if (b->last < b->end) {
-            return b;
-        }
-
-        if (b->num == 0 && b->pos == b->last) {
-            b->pos = b->start;
-            b->last = b->start;
-            return b;
-        }
-
-        /* full and still referenced: freed when its data is sent */
-
-        p->cur = NULL;
-    }
+    *size = 0;
 
     for ( ;; ) {
 
-        if (p->free_raw) {
+        chain = NULL;
+        ll = &chain;
+
+        b = p->cur;
+
+        if (b) {
+            if (b->last == b->end && b->num == 0 && b->pos == b->last) {
+                b->pos = b->start;
+                b->last = b->start;
+            }
+
+            if (b->last < b->end) {
+                cl = hx_http_upstream_pipe_bare_link(p);
+                if (cl == NULL) {
+                    *rc = HX_ABORT;
+                    return NULL;
+                }
+
+                cl->buf = b;
+                *ll = cl;
+                ll = &cl->next;
+                *size += b->end - b->last;
+
+            } else {
+                /* full and still referenced: freed when its data is sent */
+                p->cur = NULL;
+            }
+        }
+
+        /* the free ones; their links come along */
+
+        while (p->free_raw) {
             cl = p->free_raw;
             p->free_raw = cl->next;
 
-            b = cl->buf;
-
-            cl->buf = NULL;
-            cl->next = p->spare;
-            p->spare = cl;
-
-            p->cur = b;
-            return b;
+            cl->next = NULL;
+            *ll = cl;
+            ll = &cl->next;
+            *size += cl->buf->end - cl->buf->last;
         }
 
-        if (p->allocated < p->bufs.num) {
+        fresh = chain ? (p->grow ? p->grow - 1 : 0) : 1;
+
+        while (fresh-- && p->allocated < p->bufs.num) {
             b = hx_create_temp_buf(p->pool, p->bufs.size);
-            if (b == NULL) {
+            cl = hx_http_upstream_pipe_bare_link(p);
+
+            if (b == NULL || cl == NULL) {
                 *rc = HX_ABORT;
                 return NULL;
             }
@@ -353,8 +432,14 @@ hx_http_upstream_pipe_get_buf(hx_http_upstream_pipe_t *p, hx_int_t *rc)
             b->num = 0;
             p->allocated++;
 
-            p->cur = b;
-            return b;
+            cl->buf = b;
+            *ll = cl;
+            ll = &cl->next;
+            *size += b->end - b->last;
+        }
+
+        if (chain) {
+            return chain;
         }
 
         /* every buffer holds data: the client first, then the disk */
@@ -383,6 +468,54 @@ hx_http_upstream_pipe_get_buf(hx_http_upstream_pipe_t *p, hx_int_t *rc)
             return NULL;
         }
     }
+}
+
+
+/* buffers a read did not use go back: the free ones to free_raw */
+static void
+hx_http_upstream_pipe_put_bufs(hx_http_upstream_pipe_t *p, hx_chain_t *cl)
+{
+    hx_chain_t  *next;
+
+    for ( /* void */ ; cl; cl = next) {
+        next = cl->next;
+
+        if (cl->buf == p->cur || cl->buf->num) {
+            cl->buf = NULL;
+            cl->next = p->spare;
+            p->spare = cl;
+            continue;
+        }
+
+        cl->buf->pos = cl->buf->start;
+        cl->buf->last = cl->buf->start;
+
+        cl->next = p->free_raw;
+        p->free_raw = cl;
+    }
+}
+
+
+/* a link without a buffer header, from the spares */
+static hx_chain_t *
+hx_http_upstream_pipe_bare_link(hx_http_upstream_pipe_t *p)
+{
+    hx_chain_t  *cl;
+
+    cl = p->spare;
+
+    if (cl) {
+        p->spare = cl->next;
+        cl->next = NULL;
+        return cl;
+    }
+
+    cl = hx_alloc_chain_link(p->pool);
+    if (cl) {
+        cl->next = NULL;
+    }
+
+    return cl;
 }
 
 

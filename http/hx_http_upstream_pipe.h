@@ -74,6 +74,7 @@ struct hx_http_upstream_pipe_s {
     hx_buf_t                          *cur;         /* reading into */
     hx_chain_t                        *free_raw;
     hx_int_t                           allocated;
+    hx_uint_t                          grow;        /* buffers per read */
 
     hx_chain_t                        *in;          /* memory, waiting */
     hx_chain_t                       **last_in;

@@ -769,7 +769,14 @@ hx_http_upstream_send_request(hx_http_request_t *r, hx_http_upstream_t *u,
         u->state->connect_time = hx_current_msec - u->start_time;
     }
 
-    if (!u->request_sent && hx_http_upstream_test_connect(c) != HX_OK) {
+    /*
+     * a connect in progress may have failed; a kept-alive connection
+     * was established long ago (if it died since, the send says so)
+     */
+
+    if (!u->request_sent && !u->peer.cached
+        && hx_http_upstream_test_connect(c) != HX_OK)
+    {
         hx_http_upstream_next(r, u, HX_HTTP_UPSTREAM_FT_ERROR);
         return;
     }

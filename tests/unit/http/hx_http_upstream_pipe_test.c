@@ -123,6 +123,7 @@ hxp_setup(hx_int_t num, size_t size, size_t busy, off_t max_temp,
     hxp_up.read = &hxp_up_rev;
     hxp_up.write = &hxp_up_wev;
     hxp_up.recv = hx_os_io.recv;
+    hxp_up.recv_chain = hx_os_io.recv_chain;
     hxp_up.log = &hxh_log;
     hxp_up_rev.data = &hxp_up;
     hxp_up_rev.log = &hxh_log;
