@@ -28,6 +28,8 @@
 
 
 static char *hx_stream_block(hx_conf_t *cf, hx_command_t *cmd, void *conf);
+static char *hx_stream_block_run(hx_conf_t *cf, hx_stream_conf_ctx_t *ctx,
+    hx_uint_t parse);
 static hx_int_t hx_stream_create_confs(hx_conf_t *cf,
     hx_stream_conf_ctx_t *ctx);
 static char *hx_stream_merge_confs(hx_conf_t *cf, hx_stream_conf_ctx_t *ctx,
@@ -40,6 +42,8 @@ static hx_int_t hx_stream_init_phase_handlers(hx_conf_t *cf,
 static hx_int_t hx_stream_add_address(hx_conf_t *cf,
     hx_stream_core_srv_conf_t *cscf, hx_stream_conf_port_t *port,
     hx_stream_listen_opt_t *lsopt);
+static hx_uint_t hx_stream_sockaddr_overlap(struct sockaddr *one,
+    struct sockaddr *two);
 static hx_int_t hx_stream_optimize_servers(hx_conf_t *cf,
     hx_array_t *ports);
 static hx_int_t hx_stream_cmp_conf_addrs(const void *one, const void *two);
@@ -96,12 +100,7 @@ hx_module_t  hx_stream_module = {
 static char *
 hx_stream_block(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 {
-    char                         *rv;
-    hx_uint_t                     m;
-    hx_conf_t                     pcf;
-    hx_stream_module_t           *module;
-    hx_stream_conf_ctx_t         *ctx;
-    hx_stream_core_main_conf_t   *cmcf;
+    hx_stream_conf_ctx_t  *ctx;
 
     (void) cmd;
 
@@ -115,6 +114,51 @@ hx_stream_block(hx_conf_t *cf, hx_command_t *cmd, void *conf)
     }
 
     *(hx_stream_conf_ctx_t **) conf = ctx;
+
+    return hx_stream_block_run(cf, ctx, 1);
+}
+
+
+hx_stream_conf_ctx_t *
+hx_stream_conf_block(hx_conf_t *cf)
+{
+    hx_stream_conf_ctx_t  *ctx;
+
+    ctx = (hx_stream_conf_ctx_t *) cf->cycle->conf_ctx[hx_stream_module.index];
+
+    if (ctx) {
+        return ctx;
+    }
+
+    ctx = hx_pcalloc(cf->pool, sizeof(hx_stream_conf_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    if (hx_stream_block_run(cf, ctx, 0) != HX_CONF_OK) {
+        return NULL;
+    }
+
+    cf->cycle->conf_ctx[hx_stream_module.index] = (void ***) ctx;
+
+    return ctx;
+}
+
+
+/*
+ * What "stream {" starts and "}" finishes: the modules' confs, the
+ * contents (parsed only when parse is set: an empty block otherwise),
+ * merging, phases, variables and the listening sockets.
+ */
+static char *
+hx_stream_block_run(hx_conf_t *cf, hx_stream_conf_ctx_t *ctx,
+    hx_uint_t parse)
+{
+    char                         *rv;
+    hx_uint_t                     m;
+    hx_conf_t                     pcf;
+    hx_stream_module_t           *module;
+    hx_stream_core_main_conf_t   *cmcf;
 
     hx_stream_max_module = hx_count_modules(cf->cycle, HX_STREAM_MODULE);
 
@@ -143,7 +187,7 @@ hx_stream_block(hx_conf_t *cf, hx_command_t *cmd, void *conf)
     cf->module_type = HX_STREAM_MODULE;
     cf->cmd_type = HX_STREAM_MAIN_CONF;
 
-    rv = hx_conf_parse(cf, NULL);
+    rv = parse ? hx_conf_parse(cf, NULL) : HX_CONF_OK;
 
     if (rv != HX_CONF_OK) {
         *cf = pcf;
@@ -488,6 +532,97 @@ hx_stream_add_address(hx_conf_t *cf, hx_stream_core_srv_conf_t *cscf,
 }
 
 
+hx_listening_t *
+hx_stream_add_server_listening(hx_conf_t *cf, hx_stream_core_srv_conf_t *cscf,
+    hx_stream_listen_opt_t *lsopt)
+{
+    hx_uint_t               i;
+    hx_listening_t         *ls;
+    hx_stream_port_t       *stport;
+    hx_stream_conf_addr_t   addr;
+
+    ls = cf->cycle->listening.elts;
+
+    for (i = 0; i < cf->cycle->listening.nelts; i++) {
+        if (ls[i].type == lsopt->type
+            && hx_stream_sockaddr_overlap(ls[i].sockaddr, lsopt->sockaddr))
+        {
+            hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                              "\"%V\" is already a listening address "
+                              "(\"%V\")", &lsopt->addr_text,
+                              &ls[i].addr_text);
+            return NULL;
+        }
+    }
+
+    hx_memzero(&addr, sizeof(hx_stream_conf_addr_t));
+
+    addr.opt = *lsopt;
+    addr.default_server = cscf;
+
+    ls = hx_stream_add_listening(cf, &addr);
+    if (ls == NULL) {
+        return NULL;
+    }
+
+    stport = hx_pcalloc(cf->pool, sizeof(hx_stream_port_t));
+    if (stport == NULL) {
+        return NULL;
+    }
+
+    ls->servers = stport;
+    stport->naddrs = 1;
+
+    if (ls->sockaddr->sa_family == AF_INET6) {
+        if (hx_stream_add_addrs6(cf, stport, &addr) != HX_OK) {
+            return NULL;
+        }
+
+    } else {
+        if (hx_stream_add_addrs(cf, stport, &addr) != HX_OK) {
+            return NULL;
+        }
+    }
+
+    return ls;
+}
+
+
+/*
+ * Whether two IP sockets could not both be bound: the same port and
+ * family, and the same address or a wildcard on either side.
+ */
+static hx_uint_t
+hx_stream_sockaddr_overlap(struct sockaddr *one, struct sockaddr *two)
+{
+    struct sockaddr_in   *sin1, *sin2;
+    struct sockaddr_in6  *sin61, *sin62;
+
+    if (one->sa_family != two->sa_family
+        || (one->sa_family != AF_INET && one->sa_family != AF_INET6)
+        || hx_inet_get_port(one) != hx_inet_get_port(two))
+    {
+        return 0;
+    }
+
+    if (one->sa_family == AF_INET6) {
+        sin61 = (struct sockaddr_in6 *) one;
+        sin62 = (struct sockaddr_in6 *) two;
+
+        return IN6_IS_ADDR_UNSPECIFIED(&sin61->sin6_addr)
+               || IN6_IS_ADDR_UNSPECIFIED(&sin62->sin6_addr)
+               || IN6_ARE_ADDR_EQUAL(&sin61->sin6_addr, &sin62->sin6_addr);
+    }
+
+    sin1 = (struct sockaddr_in *) one;
+    sin2 = (struct sockaddr_in *) two;
+
+    return sin1->sin_addr.s_addr == INADDR_ANY
+           || sin2->sin_addr.s_addr == INADDR_ANY
+           || sin1->sin_addr.s_addr == sin2->sin_addr.s_addr;
+}
+
+
 static hx_int_t
 hx_stream_optimize_servers(hx_conf_t *cf, hx_array_t *ports)
 {
@@ -648,6 +783,7 @@ hx_stream_add_listening(hx_conf_t *cf, hx_stream_conf_addr_t *addr)
     ls->reuseport = addr->opt.reuseport;
     ls->wildcard = addr->opt.wildcard;
     ls->bind = addr->opt.bind;
+    ls->freebind = addr->opt.freebind;
 
     return ls;
 }

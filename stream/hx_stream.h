@@ -71,6 +71,7 @@ typedef struct {
     unsigned                        reuseport:1;
     unsigned                        so_keepalive:2;   /* 1 on, 2 off */
     unsigned                        proxy_protocol:1;
+    unsigned                        freebind:1;       /* IP_FREEBIND */
 
     int                             backlog;
     int                             rcvbuf;
@@ -320,6 +321,23 @@ extern hx_stream_filter_pt  hx_stream_top_filter;
  */
 hx_int_t hx_stream_add_listen(hx_conf_t *cf, hx_stream_core_srv_conf_t *cscf,
     hx_stream_listen_opt_t *lsopt);
+
+
+/*
+ * The context of cf->cycle's stream {} block, made (as an empty
+ * "stream { }" would be) when the file has none, for servers added by
+ * code after the file is read.  NULL after logging.
+ */
+hx_stream_conf_ctx_t *hx_stream_conf_block(hx_conf_t *cf);
+
+/*
+ * A listening socket of its own for server cscf, added after the stream
+ * block was read (the ha module's virtual_server): cscf alone serves
+ * lsopt's address.  NULL after logging when the address and port, or a
+ * wildcard on the port, already listen.
+ */
+hx_listening_t *hx_stream_add_server_listening(hx_conf_t *cf,
+    hx_stream_core_srv_conf_t *cscf, hx_stream_listen_opt_t *lsopt);
 
 
 /* hx_stream_core_module.c */

@@ -675,6 +675,7 @@ hx_stream_upstream_init_peer(hx_stream_session_t *s,
         u->select.key = key;
     }
 
-    return hx_upstream_init_peer(&uscf->upstream, &u->peer, c->pool,
-                                 &u->select);
+    return hx_upstream_init_peer(uscf->shared ? uscf->shared
+                                              : &uscf->upstream,
+                                 &u->peer, c->pool, &u->select);
 }

@@ -33,6 +33,12 @@ typedef struct {
 struct hx_stream_upstream_srv_conf_s {
     hx_upstream_t                   upstream;   /* peers and balancer */
 
+    /*
+     * Another subsystem's upstream that this one wraps (a virtual_server's
+     * real servers): sessions choose from it instead of "upstream".
+     */
+    hx_upstream_t                  *shared;
+
     hx_str_t                        host;       /* name, or the host */
     in_port_t                       port;       /* implicit: host's port */
     hx_uint_t                       no_port;    /* a name without port */
