@@ -209,7 +209,7 @@ hx_http_proxy_create_request(hx_http_request_t *r)
                             r->unparsed_uri.len);
 
     } else {
-        if (r->valid_location) {
+        if (r->valid_location && ctx->vars.uri.len) {
             b->last = hx_cpymem(b->last, ctx->vars.uri.data,
                                 ctx->vars.uri.len);
         }

@@ -95,6 +95,14 @@ CONF = """
             proxy_pass http://raw;
         }
 
+        location /tried/ {
+            try_files $uri /fallback-nouri;
+        }
+
+        location /fallback-nouri {
+            proxy_pass http://127.0.0.1:%%PORT_8081%%;
+        }
+
         location /ws/ {
             proxy_http_version 1.1;
             proxy_set_header Upgrade $http_upgrade;
@@ -220,6 +228,16 @@ def test_uri_with_variables_is_sent_as_evaluated(proxy):
 
     r = get(hanx.port(), "/re/one/two?z=9")
     assert answer(r.body)["path"] == "/captured/one/two?z=9"
+
+
+def test_try_files_fallback_to_proxy_without_uri_part(proxy):
+    # the fallback is an internal redirect: the backend sees the new URI
+    # (this once read a NULL location prefix: UBSan stopped the worker)
+    hanx, backends, raw = proxy
+
+    r = get(hanx.port(), "/tried/notfound")
+    assert r.status == 200
+    assert answer(r.body)["path"] == "/fallback-nouri"
 
 
 def test_default_headers(proxy):
