@@ -413,6 +413,7 @@ void hx_stream_finalize_session(hx_stream_session_t *s, hx_uint_t rc);
 extern hx_module_t  hx_stream_module;
 extern hx_module_t  hx_stream_core_module;
 extern hx_module_t  hx_stream_write_filter_module;
+extern hx_module_t  hx_stream_virtual_server_module;   /* not --without-ha */
 extern hx_uint_t    hx_stream_max_module;
 
 #endif /* HX_STREAM_HX_STREAM_H */

@@ -1,0 +1,230 @@
+"""virtual_server on the VIP between real hosts (issue 8, "Done when"):
+a hanx node is VRRP MASTER for the VIP and forwards VIP:6201 to three
+real servers in another namespace; a client namespace connects many
+times and the counts follow lb_algo.  The BACKUP node holds VIP:6201
+(IP_FREEBIND) before it has the VIP, and once the master is killed the
+client reaches the real servers through it.
+
+Hosts: 0 and 1 run hanx, 2 runs the real servers (one address each,
+10.77.0.21-23), 3 is the client (extra addresses for sh).
+"""
+
+import collections
+import json
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+from conftest import (VIP, Segment, instance, need_root, run, wait_for,
+                      _lines)
+
+
+PORT = 6201
+REAL = ["10.77.0.21", "10.77.0.22", "10.77.0.23"]
+CLIENTS = ["10.77.0.%d" % i for i in range(51, 71)]
+
+SERVER = r"""
+import socket, sys, threading
+socks = []
+for spec in sys.argv[1:]:
+    addr, port, name = spec.split(",")
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, int(port)))
+    s.listen(128)
+    socks.append((s, name.encode()))
+def serve(s, name):
+    while True:
+        c, _ = s.accept()
+        try:
+            c.sendall(name + b":")
+        finally:
+            c.close()
+for s, name in socks:
+    threading.Thread(target=serve, args=(s, name), daemon=True).start()
+print("ready", flush=True)
+sys.stdin.read()
+"""
+
+CLIENT = r"""
+import json, socket, sys
+target, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+out = []
+for src in sys.argv[4:]:
+    for _ in range(n):
+        s = socket.socket()
+        s.settimeout(3)
+        try:
+            s.bind((src, 0))
+            s.connect((target, port))
+            got = b""
+            while not got.endswith(b":"):
+                d = s.recv(64)
+                if not d:
+                    break
+                got += d
+            out.append([src, got.rstrip(b":").decode()])
+        except OSError as e:
+            out.append([src, "error:" + e.__class__.__name__])
+        finally:
+            s.close()
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture
+def seg():
+    need_root()
+    s = Segment(hosts=4)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def real_servers(seg):
+    host = seg.hosts[2]
+    for a in REAL:
+        host.ip("addr", "add", a + "/24", "dev", "eth0")
+    specs = ["%s,%d,%s" % (a, PORT, n) for a, n in zip(REAL, "abc")]
+    p = subprocess.Popen(["ip", "netns", "exec", host.ns, sys.executable,
+                          "-c", SERVER] + specs, stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "ready"
+    yield p
+    p.stdin.close()
+    p.kill()
+    p.wait(5)
+
+
+@pytest.fixture
+def client(seg):
+    host = seg.hosts[3]
+    for a in CLIENTS:
+        host.ip("addr", "add", a + "/24", "dev", "eth0")
+
+    def ask(n, sources=(None,)):
+        srcs = [s or host.addr for s in sources]
+        r = run("ip", "netns", "exec", host.ns, sys.executable, "-c",
+                CLIENT, VIP, str(PORT), str(n), *srcs)
+        return json.loads(r.stdout)
+
+    return ask
+
+
+def ha_block(inst, algo, weights=(1, 1, 1)):
+    rs = "\n".join("        real_server %s %d { weight %d; "
+                   "TCP_CHECK { connect_timeout 1; } }" % (a, PORT, w)
+                   for a, w in zip(REAL, weights))
+    body = ["    " + l for l in _lines(inst, ";")]
+    return "\n".join(["ha {"] + body + ["""
+    virtual_server %s %d {
+        delay_loop 1;
+        lb_algo %s;
+        lb_kind NAT;
+        protocol TCP;
+%s
+    }
+}
+""" % (VIP, PORT, algo, rs)])
+
+
+def node(nodes, index, inst, algo, weights=(1, 1, 1)):
+    n = nodes.add("hanx", index, [inst],
+                  raw_ha=ha_block(inst, algo, weights))
+    return n
+
+
+@pytest.fixture
+def nodes(seg):
+    """The harness's node factory, over this test's four-host segment."""
+    made = []
+
+    class Factory:
+        def add(self, kind, index, instances, **kw):
+            from conftest import HanxNode
+            node = HanxNode(seg.hosts[index], tempfile.mkdtemp(
+                prefix="hxvs."), instances, **kw)
+            made.append(node)
+            return node
+
+    yield Factory()
+
+    errors = []
+    for n in made:
+        try:
+            n.stop()
+            n.check()
+        except AssertionError as e:
+            errors.append(str(e))
+        if getattr(n, "err", None):
+            n.err.close()
+        subprocess.run(["rm", "-rf", n.dir])
+    assert not errors, "\n".join(errors)
+
+
+def master_up(nodes, algo, weights=(1, 1, 1)):
+    m = node(nodes, 0, instance(state="MASTER", priority=150, version=3,
+                                advert_int=0.5), algo, weights)
+    m.start()
+    assert wait_for(m.has_vip, 8), m.log()
+    return m
+
+
+def names(results):
+    bad = [r for r in results if r[1].startswith("error")]
+    assert not bad, bad
+    return collections.Counter(r[1] for r in results)
+
+
+@pytest.mark.parametrize("algo,weights,expect", [
+    ("rr", (1, 1, 1), {"a": 10, "b": 10, "c": 10}),
+    ("wrr", (3, 2, 1), {"a": 15, "b": 10, "c": 5}),
+], ids=["rr", "wrr"])
+def test_counts_follow_lb_algo(nodes, real_servers, client, algo, weights,
+                               expect):
+    m = master_up(nodes, algo, weights)
+    assert wait_for(lambda: "checks started" in m.log(), 5)
+
+    assert names(client(30)) == expect
+
+
+def test_sh_is_stable_per_client_address(nodes, real_servers, client):
+    master_up(nodes, "sh")
+
+    got = client(3, CLIENTS)
+    per = collections.defaultdict(set)
+    for src, name in got:
+        assert not name.startswith("error"), got
+        per[src].add(name)
+    assert all(len(v) == 1 for v in per.values()), per
+    assert len(set().union(*per.values())) >= 2
+
+
+def listens(host, addr, port):
+    out = run("ip", "netns", "exec", host.ns, "ss", "-Hltn").stdout
+    return any(l.split()[3] == "%s:%d" % (addr, port)
+               for l in out.splitlines() if len(l.split()) > 3)
+
+
+def test_backup_holds_the_socket_and_takes_over(nodes, seg, real_servers,
+                                                client):
+    m = master_up(nodes, "rr")
+    b = node(nodes, 1, instance(state="BACKUP", priority=100, version=3,
+                                advert_int=0.5), "rr")
+    b.start()
+
+    # bound before the VIP is there: IP_FREEBIND
+    assert wait_for(lambda: listens(seg.hosts[1], VIP, PORT), 5), b.log()
+    assert not b.has_vip()
+
+    assert set(names(client(6))) == {"a", "b", "c"}
+
+    m.kill()
+    assert wait_for(b.has_vip, 5), b.log()
+
+    ok = wait_for(lambda: not any(r[1].startswith("error")
+                                  for r in client(1)), 5)
+    assert ok, b.log()
+    assert set(names(client(6))) == {"a", "b", "c"}
