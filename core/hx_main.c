@@ -422,7 +422,13 @@ hx_process_options(hx_cycle_t *cycle)
 }
 
 
-/* -T: every file read, in the order read, to standard output */
+/*
+ * -T: every file read, in the order read, to standard output.  An entry
+ * whose name starts with "#" is no file but text a module derived from
+ * the configuration (the ha module's resolved ha { } block): its name is
+ * its comment line, printed as it is.  Modules add such entries from
+ * init_module, so that this file needs to know none of them.
+ */
 static void
 hx_dump_configuration(hx_cycle_t *cycle)
 {
@@ -434,10 +440,16 @@ hx_dump_configuration(hx_cycle_t *cycle)
 
     for (i = 0; i < cycle->config_dump.nelts; i++) {
 
+        b = cd[i].buffer;
+
+        if (cd[i].name.len && cd[i].name.data[0] == '#') {
+            hx_fd_printf(STDOUT_FILENO, "%V\n", &cd[i].name);
+            (void) hx_write_fd(STDOUT_FILENO, b->pos, b->last - b->pos);
+            continue;
+        }
+
         hx_fd_printf(STDOUT_FILENO, "# configuration file %V:\n",
                      &cd[i].name);
-
-        b = cd[i].buffer;
 
         (void) hx_write_fd(STDOUT_FILENO, b->pos, b->last - b->pos);
         (void) hx_write_fd(STDOUT_FILENO, "\n", 1);

@@ -32,6 +32,7 @@
 #include <hx_event.h>
 #include <hx_ha.h>
 #include "hx_ha_keepalived_conf.h"
+#include "hx_ha_print.h"
 
 
 /* the growing output of a translation */
@@ -59,6 +60,7 @@ typedef struct {
 typedef struct {
     hx_str_t             config_id;     /* of the keepalived_config in force */
     hx_array_t          *vars;          /* hx_ha_kc_var_t */
+    hx_array_t          *files;         /* hx_str_t: keepalived_config's */
     hx_uint_t            depth;         /* files being read, nested */
 } hx_ha_keepalived_main_conf_t;
 
@@ -94,6 +96,7 @@ static char *hx_ha_keepalived_load(hx_conf_t *cf,
 static char *hx_ha_keepalived_file(hx_conf_t *cf,
     hx_ha_keepalived_main_conf_t *kmcf, hx_str_t *name);
 static hx_buf_t *hx_ha_keepalived_read(hx_conf_t *cf, hx_str_t *name);
+static hx_int_t hx_ha_keepalived_init_module(hx_cycle_t *cycle);
 
 
 static hx_command_t  hx_ha_keepalived_commands[] = {
@@ -129,7 +132,7 @@ hx_module_t  hx_ha_keepalived_module = {
     &hx_ha_keepalived_module_ctx,
     hx_ha_keepalived_commands,
     HX_HA_MODULE,
-    NULL,                                /* init module */
+    hx_ha_keepalived_init_module,        /* init module */
     NULL,                                /* init master */
     NULL,                                /* init process */
     NULL,                                /* exit process */
@@ -871,7 +874,9 @@ hx_ha_keepalived_create_main_conf(hx_conf_t *cf)
     }
 
     kmcf->vars = hx_array_create(cf->pool, 4, sizeof(hx_ha_kc_var_t));
-    if (kmcf->vars == NULL) {
+    kmcf->files = hx_array_create(cf->pool, 1, sizeof(hx_str_t));
+
+    if (kmcf->vars == NULL || kmcf->files == NULL) {
         return NULL;
     }
 
@@ -884,7 +889,7 @@ static char *
 hx_ha_keepalived_config(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 {
     char                          *rv;
-    hx_str_t                      *value, id, prev, path;
+    hx_str_t                      *value, id, prev, path, *file;
     hx_ha_keepalived_main_conf_t  *kmcf;
 
     (void) cmd;
@@ -915,6 +920,13 @@ hx_ha_keepalived_config(hx_conf_t *cf, hx_command_t *cmd, void *conf)
     if (hx_conf_full_name(cf->cycle, &path, 1) != HX_OK) {
         return HX_CONF_ERROR;
     }
+
+    file = hx_array_push(kmcf->files);
+    if (file == NULL) {
+        return HX_CONF_ERROR;
+    }
+
+    *file = path;
 
     prev = kmcf->config_id;
     kmcf->config_id = id;
@@ -1151,4 +1163,27 @@ done:
     }
 
     return b;
+}
+
+
+hx_array_t *
+hx_ha_keepalived_files(hx_cycle_t *cycle)
+{
+    hx_ha_keepalived_main_conf_t  *kmcf;
+
+    kmcf = hx_ha_cycle_get_main_conf(cycle, &hx_ha_keepalived_module);
+
+    return kmcf ? kmcf->files : NULL;
+}
+
+
+/* -T: the resolved ha { } block goes out after the files read */
+static hx_int_t
+hx_ha_keepalived_init_module(hx_cycle_t *cycle)
+{
+    if (hx_dump_config) {
+        return hx_ha_print_dump(cycle);
+    }
+
+    return HX_OK;
 }

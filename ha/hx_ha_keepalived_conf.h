@@ -61,6 +61,13 @@ hx_buf_t *hx_ha_keepalived_translate(hx_pool_t *pool, hx_ha_kc_ctx_t *ctx,
 /* keepalived's default config id: the host name up to its first dot */
 hx_int_t hx_ha_keepalived_default_id(hx_pool_t *pool, hx_str_t *id);
 
+/*
+ * The files cycle's ha { } block read with keepalived_config (hx_str_t,
+ * full paths, in the order read; includes are not listed), or NULL when
+ * the configuration has no ha { } block.
+ */
+hx_array_t *hx_ha_keepalived_files(hx_cycle_t *cycle);
+
 
 extern hx_module_t  hx_ha_keepalived_module;
 

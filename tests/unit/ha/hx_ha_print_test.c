@@ -1,0 +1,672 @@
+/*
+ * Tests for the converter behind "hanx -T" (ha/hx_ha_print.c): the
+ * resolved ha { } block is printed in hanx's spelling with the defaults
+ * that decide the election and the traffic, other settings only where
+ * they differ from hanx's defaults, keepalived's spelling variants in one
+ * form, words quoted where nginx grammar needs it; and what is printed
+ * reads back into the same block (round trip), from either spelling.
+ *
+ * The cycle is a fake one as in the ha module's tests: a pool, a log
+ * that keeps its lines in memory, a shared memory list for the zones,
+ * and the ha modules plus hx_conf_module.  Text goes through files.
+ */
+
+#include <hx_config.h>
+#include <hx_core.h>
+#include <hx_event.h>
+#include <hx_ha.h>
+#include <hx_ha_virtual_server.h>
+#include <hx_ha_keepalived_conf.h>
+#include <hx_ha_print.h>
+
+#include <criterion/criterion.h>
+
+
+#define TEST_MAX_LINES  64
+
+
+typedef struct {
+    hx_uint_t            level;
+    char                 text[HX_MAX_ERROR_STR];
+} test_line_t;
+
+
+extern hx_module_t  hx_conf_module;
+
+
+static hx_module_t  *test_modules[] = {
+    &hx_conf_module,
+    &hx_ha_module,
+    &hx_ha_core_module,
+    &hx_ha_vrrp_module,
+    &hx_ha_keepalived_module,
+    &hx_ha_virtual_server_module,
+    NULL
+};
+
+
+static char           tmpdir[64];
+static char           main_conf[128];
+static hx_log_t       test_log;
+static hx_cycle_t     test_cycle;
+static hx_conf_t      cf;
+static hx_pool_t     *pool;
+static void          *test_ctx[6];
+static test_line_t    lines[TEST_MAX_LINES];
+static hx_uint_t      nlines;
+
+
+static void
+capture(hx_log_t *log, hx_uint_t level, uint8_t *buf, size_t len)
+{
+    uint8_t      *msg, *end;
+    test_line_t  *line;
+
+    (void) log;
+
+    cr_assert_lt(nlines, TEST_MAX_LINES, "too many log lines");
+
+    end = buf + len - 1;
+    msg = hx_strnstr(buf, "#0: ", len);
+    cr_assert_not_null(msg);
+    msg += 4;
+
+    line = &lines[nlines++];
+    line->level = level;
+    memcpy(line->text, msg, end - msg);
+    line->text[end - msg] = '\0';
+}
+
+
+static void
+setup(void)
+{
+    hx_uint_t  i;
+
+    strcpy(tmpdir, "/tmp/hx_ha_print_test.XXXXXX");
+    cr_assert_not_null(mkdtemp(tmpdir));
+    snprintf(main_conf, sizeof(main_conf), "%s/main.conf", tmpdir);
+
+    hx_time_init();
+    hx_use_stderr = 0;
+
+    test_log.log_level = HX_LOG_INFO;
+    test_log.writer = capture;
+
+    pool = hx_create_pool(HX_DEFAULT_POOL_SIZE, &test_log);
+    cr_assert_not_null(pool);
+
+    hx_memzero(&test_cycle, sizeof(test_cycle));
+    test_cycle.pool = pool;
+    test_cycle.log = &test_log;
+    test_cycle.modules = test_modules;
+    test_cycle.modules_n = 6;
+    test_cycle.conf_ctx = (void ****) test_ctx;
+
+    test_cycle.prefix.len = strlen(tmpdir) + 1;
+    test_cycle.prefix.data = hx_pnalloc(pool, test_cycle.prefix.len + 1);
+    sprintf((char *) test_cycle.prefix.data, "%s/", tmpdir);
+    test_cycle.conf_prefix = test_cycle.prefix;
+
+    cr_assert_eq(hx_array_init(&test_cycle.config_dump, pool, 1,
+                               sizeof(hx_conf_dump_t)), HX_OK);
+    cr_assert_eq(hx_list_init(&test_cycle.open_files, pool, 4,
+                              sizeof(hx_open_file_t)), HX_OK);
+
+    for (i = 0; test_modules[i]; i++) {
+        test_modules[i]->index = i;
+    }
+
+    hx_memzero(&cf, sizeof(cf));
+    cf.name = "test";
+    cf.args = hx_array_create(pool, 10, sizeof(hx_str_t));
+    cf.cycle = &test_cycle;
+    cf.pool = pool;
+    cf.temp_pool = pool;
+    cf.log = &test_log;
+    cf.ctx = test_ctx;
+    cf.module_type = HX_CORE_MODULE;
+    cf.cmd_type = HX_MAIN_CONF;
+}
+
+
+/* a fresh configuration in the same cycle: no ha block, no zones */
+static void
+reset(void)
+{
+    hx_memzero(test_ctx, sizeof(test_ctx));
+    cr_assert_eq(hx_list_init(&test_cycle.shared_memory, pool, 4,
+                              sizeof(hx_shm_zone_t)), HX_OK);
+    nlines = 0;
+}
+
+
+static void
+teardown(void)
+{
+    char  cmd[128];
+
+    hx_destroy_pool(test_cycle.pool);
+
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+
+TestSuite(hx_ha_print, .init = setup, .fini = teardown);
+
+
+static void
+write_file(const char *name, const char *text)
+{
+    char   path[256];
+    FILE  *f;
+
+    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+
+    f = fopen(path, "w");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(text, 1, strlen(text), f), strlen(text));
+    cr_assert_eq(fclose(f), 0);
+}
+
+
+static void
+parse_ok(const char *text)
+{
+    char       *rv;
+    hx_str_t    name;
+    hx_uint_t   i;
+
+    reset();
+    write_file("main.conf", text);
+
+    name.len = strlen(main_conf);
+    name.data = (uint8_t *) main_conf;
+
+    rv = hx_conf_parse(&cf, &name);
+
+    for (i = 0; i < nlines; i++) {
+        cr_log_info("logged: %s", lines[i].text);
+    }
+
+    cr_assert_eq(rv, HX_CONF_OK, "parse failed: %s",
+                 nlines ? lines[nlines - 1].text : "(nothing logged)");
+}
+
+
+/* the block printed for text, as a C string */
+static char *
+printed(const char *text)
+{
+    hx_str_t  title, out;
+
+    parse_ok(text);
+
+    cr_assert_eq(hx_ha_print(&test_cycle, pool, &title, &out), HX_OK);
+
+    return (char *) hx_pstrdup(pool, &out);
+}
+
+
+static char *
+title_of(const char *text)
+{
+    hx_str_t  title, out;
+
+    parse_ok(text);
+
+    cr_assert_eq(hx_ha_print(&test_cycle, pool, &title, &out), HX_OK);
+
+    return (char *) hx_pstrdup(pool, &title);
+}
+
+
+/* printing what was printed gives it back */
+static void
+assert_round_trip(const char *out)
+{
+    char  *again;
+
+    again = printed(out);
+
+    cr_assert_str_eq(again, out, "printed:\n%s\nprinted again:\n%s", out,
+                     again);
+}
+
+
+static void
+assert_has(const char *out, const char *part)
+{
+    cr_assert_not_null(strstr(out, part), "no <<%s>> in:\n%s", part, out);
+}
+
+
+static void
+assert_lacks(const char *out, const char *part)
+{
+    cr_assert_null(strstr(out, part), "<<%s>> in:\n%s", part, out);
+}
+
+
+static const char  seed_ha[] =
+    "ha {\n"
+    "    vrrp_instance VI_1 {\n"
+    "        state MASTER;\n"
+    "        interface ens33;\n"
+    "        virtual_router_id 51;\n"
+    "        priority 100;\n"
+    "        advert_int 1;\n"
+    "        authentication { auth_type PASS; auth_pass 123456; }\n"
+    "        virtual_ipaddress { 192.168.99.151; }\n"
+    "    }\n"
+    "    virtual_server 192.168.99.151 6201 {\n"
+    "        delay_loop 3;\n"
+    "        lb_algo rr;\n"
+    "        lb_kind NAT;\n"
+    "        persistence_timeout 50;\n"
+    "        protocol TCP;\n"
+    "        real_server 192.168.99.104 6101 { weight 1; }\n"
+    "    }\n"
+    "}\n";
+
+static const char  seed_keepalived[] =
+    "vrrp_instance VI_1 {\n"
+    "    state MASTER\n"
+    "    interface ens33\n"
+    "    virtual_router_id 51\n"
+    "    priority 100\n"
+    "    advert_int 1\n"
+    "    authentication {\n"
+    "        auth_type PASS\n"
+    "        auth_pass 123456\n"
+    "    }\n"
+    "    virtual_ipaddress {\n"
+    "        192.168.99.151\n"
+    "    }\n"
+    "}\n"
+    "virtual_server 192.168.99.151 6201 {\n"
+    "    delay_loop 3\n"
+    "    lb_algo rr\n"
+    "    lb_kind NAT\n"
+    "    persistence_timeout 50\n"
+    "    protocol TCP\n"
+    "    real_server 192.168.99.104 6101 {\n"
+    "        weight 1\n"
+    "    }\n"
+    "}\n";
+
+static const char  seed_printed[] =
+    "ha {\n"
+    "    vrrp_instance VI_1 {\n"
+    "        state MASTER;\n"
+    "        interface ens33;\n"
+    "        virtual_router_id 51;\n"
+    "        priority 100;\n"
+    "        advert_int 1;\n"
+    "        version 2;\n"
+    "        authentication {\n"
+    "            auth_type PASS;\n"
+    "            auth_pass 123456;\n"
+    "        }\n"
+    "        virtual_ipaddress {\n"
+    "            192.168.99.151;\n"
+    "        }\n"
+    "    }\n"
+    "\n"
+    "    virtual_server 192.168.99.151 6201 {\n"
+    "        delay_loop 3;\n"
+    "        lb_algo rr;\n"
+    "        lb_kind NAT;\n"
+    "        protocol TCP;\n"
+    "        persistence_timeout 50;\n"
+    "        real_server 192.168.99.104 6101 {\n"
+    "            weight 1;\n"
+    "        }\n"
+    "    }\n"
+    "}\n";
+
+
+Test(hx_ha_print, no_ha_block_is_declined)
+{
+    hx_str_t  title, out;
+
+    parse_ok("# nothing but a comment\n");
+
+    cr_assert_eq(hx_ha_print(&test_cycle, pool, &title, &out), HX_DECLINED);
+    cr_assert_eq(hx_ha_print_dump(&test_cycle), HX_OK);
+    cr_assert_eq(test_cycle.config_dump.nelts, 0);
+}
+
+
+Test(hx_ha_print, the_seed_prints_in_hanx_spelling)
+{
+    cr_assert_str_eq(printed(seed_ha), seed_printed);
+}
+
+
+Test(hx_ha_print, both_spellings_of_the_seed_print_the_same)
+{
+    write_file("keepalived.conf", seed_keepalived);
+
+    cr_assert_str_eq(printed("ha { keepalived_config keepalived.conf; }\n"),
+                     seed_printed);
+}
+
+
+Test(hx_ha_print, the_title_names_the_keepalived_file_or_the_ha_line)
+{
+    char  expect[256];
+
+    write_file("keepalived.conf", seed_keepalived);
+
+    snprintf(expect, sizeof(expect), "# ha { } as hanx reads it (from "
+             "keepalived_config %s/keepalived.conf)", tmpdir);
+    cr_assert_str_eq(title_of("ha { keepalived_config keepalived.conf; }\n"),
+                     expect);
+
+    snprintf(expect, sizeof(expect), "# ha { } as hanx reads it (from "
+             "%s:2)", main_conf);
+    cr_assert_str_eq(title_of("\nha {\n}\n"), expect);
+}
+
+
+Test(hx_ha_print, an_instance_shows_the_defaults_that_decide_the_election)
+{
+    char  *out;
+
+    out = printed("ha { vrrp_instance V { interface eth0;"
+                  " virtual_router_id 7; virtual_ipaddress { 10.0.0.1; } } }");
+
+    assert_has(out, "        state BACKUP;\n"
+                    "        interface eth0;\n"
+                    "        virtual_router_id 7;\n"
+                    "        priority 100;\n"
+                    "        advert_int 1;\n"
+                    "        version 2;\n");
+
+    /* nothing else was written and nothing else differs */
+    assert_lacks(out, "global_defs");
+    assert_lacks(out, "garp");
+    assert_lacks(out, "accept");
+    assert_lacks(out, "nopreempt");
+}
+
+
+Test(hx_ha_print, global_defs_holds_only_what_differs_from_the_defaults)
+{
+    char  *out;
+
+    out = printed("ha { global_defs { router_id r1; vrrp_version 3;"
+                  " vrrp_garp_master_delay 5; vrrp_garp_master_repeat 2;"
+                  " vrrp_garp_lower_prio_repeat 5; }"
+                  " vrrp_instance V { interface eth0; virtual_router_id 7;"
+                  " garp_master_repeat 2; garp_master_delay 1; } }");
+
+    assert_has(out, "    global_defs {\n"
+                    "        router_id r1;\n"
+                    "        vrrp_version 3;\n"
+                    "        vrrp_garp_master_repeat 2;\n"
+                    "        vrrp_garp_lower_prio_repeat 5;\n"
+                    "    }\n");
+
+    /* the instance's own GARP setting only where it differs */
+    assert_has(out, "        garp_master_delay 1;\n");
+    assert_lacks(out, "        garp_master_repeat");
+    assert_has(out, "        version 3;\n");
+
+    assert_round_trip(out);
+}
+
+
+Test(hx_ha_print, keepalived_spelling_variants_come_out_in_one_form)
+{
+    char  *out;
+
+    out = printed("ha { virtual_server 10.0.0.1 80 { lvs_sched wrr;"
+                  " lvs_method NAT; delay_loop 1500ms;"
+                  " real_server 10.0.0.2 80 { TCP_CHECK { nb_get_retry 4;"
+                  " connect_timeout 250ms; } } } }");
+
+    assert_has(out, "        delay_loop 1.5;\n"
+                    "        lb_algo wrr;\n"
+                    "        lb_kind NAT;\n"
+                    "        protocol TCP;\n");
+    assert_has(out, "            TCP_CHECK {\n"
+                    "                connect_timeout 0.25;\n"
+                    "                retry 4;\n"
+                    "                delay_before_retry 1;\n"
+                    "            }\n");
+    assert_lacks(out, "lvs_");
+    assert_lacks(out, "nb_get_retry");
+}
+
+
+Test(hx_ha_print, a_virtual_server_shows_the_defaults_of_its_traffic)
+{
+    char  *out;
+
+    out = printed("ha { virtual_server 10.0.0.1 80 {"
+                  " real_server 10.0.0.2 8080 { } } }");
+
+    /* IPVS's wlc and keepalived's 60 s are the defaults people miss */
+    assert_has(out, "    virtual_server 10.0.0.1 80 {\n"
+                    "        delay_loop 60;\n"
+                    "        lb_algo wlc;\n"
+                    "        lb_kind NAT;\n"
+                    "        protocol TCP;\n"
+                    "        real_server 10.0.0.2 8080 {\n"
+                    "            weight 1;\n"
+                    "        }\n"
+                    "    }\n");
+    assert_lacks(out, "persistence");
+    assert_lacks(out, "quorum");
+}
+
+
+Test(hx_ha_print, settings_that_differ_are_printed_and_read_back)
+{
+    char  *out;
+
+    out = printed(
+        "ha {\n"
+        "  vrrp_state_file logs/other.state;\n"
+        "  global_defs { vrrp_strict; vrrp_garp_interval 0.5; }\n"
+        "  vrrp_script chk { script \"/bin/true -x\"; interval 2;"
+        "    weight -20 reverse; fall 3; rise 2; init_fail; }\n"
+        "  vrrp_instance V1 { interface eth0; virtual_router_id 1;"
+        "    state MASTER; priority 200; advert_int 2; nopreempt off;"
+        "    virtual_ipaddress { 10.0.0.1/24 dev eth1 label eth1:v"
+        "      scope link; 10.0.0.2; }\n"
+        "    virtual_ipaddress_excluded { 10.0.1.1; }\n"
+        "    unicast_src_ip 10.0.0.10; unicast_peer { 10.0.0.11; }\n"
+        "    track_interface { eth1 weight -30; eth2; }\n"
+        "    track_script { chk; }\n"
+        "    track_workers weight -50;\n"
+        "    notify_master \"/bin/echo master\";\n"
+        "    no_accept; dont_track_primary; debug 2; }\n"
+        "  vrrp_instance V2 { interface eth0; virtual_router_id 2;"
+        "    state BACKUP; preempt_delay 0.1; }\n"
+        "  vrrp_instance V3 { interface eth0; virtual_router_id 3;"
+        "    nopreempt; }\n"
+        "  vrrp_sync_group G { group { V1 V2; } notify \"/bin/echo g\"; }\n"
+        "  virtual_server 10.0.0.1 53 { protocol UDP; lb_algo sh;"
+        "    persistence_timeout 30;"
+        "    persistence_granularity 255.255.255.0; quorum 2;"
+        "    hysteresis 1; inhibit_on_failure; ha_suspend; alpha; omega;"
+        "    sorry_server 10.0.0.9 53; sorry_server_inhibit;"
+        "    virtualhost www.example.com;\n"
+        "    real_server 10.0.0.3 53 { weight 3; inhibit_on_failure off;"
+        "      TCP_CHECK { connect_ip 10.0.0.4; connect_port 5353;"
+        "        bindto 10.0.0.1; bind_port 9999; delay_loop 7;"
+        "        warmup 3; } }\n"
+        "    real_server 10.0.0.5 53 { TCP_CHECK { } TCP_CHECK { retry 0; } }"
+        "  }\n"
+        "}\n");
+
+    assert_has(out, "    vrrp_state_file logs/other.state;\n");
+    assert_has(out, "        vrrp_garp_interval 0.5;\n"
+                    "        vrrp_strict;\n");
+    assert_has(out, "    vrrp_script chk {\n"
+                    "        script \"/bin/true -x\";\n"
+                    "        interval 2;\n"
+                    "        timeout 2;\n"
+                    "        weight -20 reverse;\n"
+                    "        rise 2;\n"
+                    "        fall 3;\n"
+                    "        init_fail;\n"
+                    "    }\n");
+    assert_has(out, "            10.0.0.1/24 dev eth1 label eth1:v "
+                    "scope link;\n"
+                    "            10.0.0.2;\n");
+    assert_has(out, "        virtual_ipaddress_excluded {\n"
+                    "            10.0.1.1;\n");
+    assert_has(out, "            eth1 weight -30;\n"
+                    "            eth2;\n");
+
+    /* the script's weight, resolved, so that the reader sees it */
+    assert_has(out, "            chk weight -20 reverse;\n");
+    assert_has(out, "        track_workers weight -50;\n");
+    assert_has(out, "        notify_master \"/bin/echo master\";\n");
+    assert_has(out, "        no_accept;\n");
+    assert_has(out, "        dont_track_primary;\n");
+    assert_has(out, "        debug 2;\n");
+    assert_has(out, "        version 2;\n"
+                    "        preempt_delay 0.1;\n");
+    assert_has(out, "        version 2;\n"
+                    "        nopreempt;\n");
+    assert_has(out, "        group {\n"
+                    "            V1;\n"
+                    "            V2;\n"
+                    "        }\n"
+                    "        notify \"/bin/echo g\";\n");
+    assert_has(out, "        protocol UDP;\n"
+                    "        persistence_timeout 30;\n"
+                    "        persistence_granularity 255.255.255.0;\n"
+                    "        virtualhost www.example.com;\n"
+                    "        sorry_server 10.0.0.9 53;\n"
+                    "        sorry_server_inhibit;\n"
+                    "        inhibit_on_failure;\n"
+                    "        ha_suspend;\n"
+                    "        alpha;\n"
+                    "        omega;\n"
+                    "        quorum 2;\n"
+                    "        hysteresis 1;\n");
+    assert_has(out, "            weight 3;\n"
+                    "            inhibit_on_failure off;\n"
+                    "            TCP_CHECK {\n"
+                    "                connect_ip 10.0.0.4;\n"
+                    "                connect_port 5353;\n"
+                    "                bindto 10.0.0.1;\n"
+                    "                bind_port 9999;\n"
+                    "                connect_timeout 5;\n"
+                    "                retry 1;\n"
+                    "                delay_before_retry 1;\n"
+                    "                delay_loop 7;\n"
+                    "                warmup 3;\n");
+    assert_has(out, "                retry 0;\n");
+
+    assert_round_trip(out);
+}
+
+
+Test(hx_ha_print, strict_mode_drops_the_authentication_it_ignores)
+{
+    char  *out;
+
+    out = printed("ha { global_defs { vrrp_strict; }"
+                  " vrrp_instance V { interface eth0; virtual_router_id 7;"
+                  " authentication { auth_type PASS; auth_pass x; } } }");
+
+    assert_lacks(out, "authentication");
+    assert_lacks(out, "auth_pass");
+
+    assert_round_trip(out);
+}
+
+
+Test(hx_ha_print, words_are_quoted_where_nginx_grammar_needs_it)
+{
+    char  *out;
+
+    write_file("keepalived.conf",
+               "vrrp_instance \"V 1\" {\n"
+               "    interface eth0\n"
+               "    virtual_router_id 9\n"
+               "    notify_master \"/bin/echo a;b {c} 'd' #f $g\"\n"
+               "}\n");
+
+    out = printed("ha { keepalived_config keepalived.conf; }\n");
+
+    assert_has(out, "    vrrp_instance \"V 1\" {\n");
+    assert_has(out, "        notify_master \"/bin/echo a;b {c} 'd' "
+                    "#f $g\";\n");
+
+    assert_round_trip(out);
+
+    /* a double quote and a backslash are escaped inside the quotes */
+    out = printed("ha { vrrp_instance V { interface eth0;"
+                  " virtual_router_id 9;"
+                  " notify_master '/bin/echo \"e\" \\\\x\ty'; } }");
+
+    assert_has(out, "        notify_master \"/bin/echo \\\"e\\\" "
+                    "\\\\x\\ty\";\n");
+
+    assert_round_trip(out);
+}
+
+
+Test(hx_ha_print, times_print_as_seconds_with_decimals)
+{
+    char  *out;
+
+    out = printed("ha { vrrp_instance V { interface eth0; virtual_router_id 7;"
+                  " version 3; advert_int 0.05; } }");
+
+    assert_has(out, "        advert_int 0.05;\n");
+
+    out = printed("ha { vrrp_instance V { interface eth0; virtual_router_id 7;"
+                  " version 3; advert_int 12.34; } }");
+
+    assert_has(out, "        advert_int 12.34;\n");
+
+    out = printed("ha { virtual_server 10.0.0.1 80 { delay_loop 0.001;"
+                  " real_server 10.0.0.2 8080 { } } }");
+
+    assert_has(out, "        delay_loop 0.001;\n");
+
+    assert_round_trip(out);
+}
+
+
+Test(hx_ha_print, ipv6_addresses_print_without_brackets)
+{
+    char  *out;
+
+    out = printed("ha { virtual_server 2001:db8::1 80 {"
+                  " real_server 2001:db8::2 8080 { } } }");
+
+    assert_has(out, "    virtual_server 2001:db8::1 80 {\n");
+    assert_has(out, "        real_server 2001:db8::2 8080 {\n");
+
+    assert_round_trip(out);
+}
+
+
+Test(hx_ha_print, the_dump_gets_the_block_after_the_files)
+{
+    hx_conf_dump_t  *cd;
+
+    parse_ok(seed_ha);
+
+    cr_assert_eq(hx_ha_print_dump(&test_cycle), HX_OK);
+    cr_assert_eq(test_cycle.config_dump.nelts, 1);
+
+    cd = test_cycle.config_dump.elts;
+
+    cr_assert_eq(cd[0].name.data[0], '#');
+    cr_assert_eq((size_t) (cd[0].buffer->last - cd[0].buffer->pos),
+                 sizeof(seed_printed) - 1);
+    cr_assert_eq(memcmp(cd[0].buffer->pos, seed_printed,
+                        sizeof(seed_printed) - 1), 0);
+}
