@@ -25,6 +25,14 @@
  * the parser reaches it, inside whatever block it appears in, and errors
  * name the included file.  Variables live in the module's main conf, so
  * definitions made before an include are seen inside it.
+ *
+ * keepalived's keywords that drive the kernel's IPVS itself rather than
+ * a virtual server (the LVS connection sync daemon, IPVS timeouts and
+ * flushes) are refused by the translator, naming the feature: the whole
+ * file is translated before any of it is parsed, so such a file is
+ * refused for the feature hanx cannot have, not for a lesser mistake on
+ * an earlier line.  The same keywords written in ha { } are refused with
+ * the same words by this module's directives.
  */
 
 #include <hx_config.h>
@@ -57,6 +65,14 @@ typedef struct {
 } hx_ha_kc_state_t;
 
 
+/* a keyword of keepalived's that only means something to the kernel's IPVS */
+typedef struct {
+    hx_str_t             name;
+    const char          *feature;
+    const char          *missing;       /* what hanx has none of */
+} hx_ha_kc_ipvs_t;
+
+
 typedef struct {
     hx_str_t             config_id;     /* of the keepalived_config in force */
     hx_array_t          *vars;          /* hx_ha_kc_var_t */
@@ -85,6 +101,9 @@ static void hx_ha_kc_end_line(hx_ha_kc_state_t *st);
 static hx_int_t hx_ha_kc_put(hx_ha_kc_out_t *out, const void *data,
     size_t len);
 static hx_int_t hx_ha_kc_fail(hx_ha_kc_state_t *st, const char *fmt, ...);
+static hx_ha_kc_ipvs_t *hx_ha_kc_ipvs_only(uint8_t *name, size_t len);
+static char *hx_ha_keepalived_ipvs_only(hx_conf_t *cf, hx_command_t *cmd,
+    void *conf);
 
 static void *hx_ha_keepalived_create_main_conf(hx_conf_t *cf);
 static char *hx_ha_keepalived_config(hx_conf_t *cf, hx_command_t *cmd,
@@ -97,6 +116,43 @@ static char *hx_ha_keepalived_file(hx_conf_t *cf,
     hx_ha_keepalived_main_conf_t *kmcf, hx_str_t *name);
 static hx_buf_t *hx_ha_keepalived_read(hx_conf_t *cf, hx_str_t *name);
 static hx_int_t hx_ha_keepalived_init_module(hx_cycle_t *cycle);
+
+
+#define HX_HA_KC_IPVS_FMT                                                     \
+    "keepalived's \"%V\" (%s) is not supported: hanx forwards in user "     \
+    "space and has no %s; remove it"
+
+
+static hx_ha_kc_ipvs_t  hx_ha_kc_ipvs[] = {
+    { hx_string("lvs_sync_daemon_interface"),
+      "the IPVS connection synchronisation daemon",
+      "IPVS connection table to synchronise" },
+    { hx_string("lvs_sync_daemon"),
+      "the IPVS connection synchronisation daemon",
+      "IPVS connection table to synchronise" },
+    { hx_string("lvs_timeouts"),
+      "the timeouts of IPVS connections",
+      "IPVS connection table" },
+    { hx_string("lvs_flush"),
+      "flushing the IPVS table at start",
+      "IPVS table to flush" },
+    { hx_string("lvs_flush_on_stop"),
+      "flushing the IPVS table at stop",
+      "IPVS table to flush" },
+    { hx_string("lvs_flush_onstop"),
+      "flushing the IPVS table at stop",
+      "IPVS table to flush" },
+    { hx_null_string, NULL, NULL }
+};
+
+
+#define HX_HA_KC_IPVS_ONLY(name, ctx)                                         \
+    { hx_string(name),                                                        \
+      ctx|HX_CONF_ANY,                                                        \
+      hx_ha_keepalived_ipvs_only,                                             \
+      0,                                                                      \
+      0,                                                                      \
+      NULL }
 
 
 static hx_command_t  hx_ha_keepalived_commands[] = {
@@ -115,6 +171,14 @@ static hx_command_t  hx_ha_keepalived_commands[] = {
       HX_HA_MAIN_CONF_OFFSET,
       0,
       NULL },
+
+    /* the same refusals as the translator's, for the ha { } spelling */
+    HX_HA_KC_IPVS_ONLY("lvs_sync_daemon_interface", HX_HA_VRRP_CONF),
+    HX_HA_KC_IPVS_ONLY("lvs_sync_daemon", HX_HA_GLOBAL_CONF),
+    HX_HA_KC_IPVS_ONLY("lvs_timeouts", HX_HA_GLOBAL_CONF),
+    HX_HA_KC_IPVS_ONLY("lvs_flush", HX_HA_GLOBAL_CONF),
+    HX_HA_KC_IPVS_ONLY("lvs_flush_on_stop", HX_HA_GLOBAL_CONF),
+    HX_HA_KC_IPVS_ONLY("lvs_flush_onstop", HX_HA_GLOBAL_CONF),
 
     hx_null_command
 };
@@ -646,7 +710,8 @@ hx_ha_kc_tokens(hx_ha_kc_state_t *st, uint8_t *p, uint8_t *last)
 static hx_int_t
 hx_ha_kc_word(hx_ha_kc_state_t *st, uint8_t *w, size_t len)
 {
-    uint8_t  *p, *last;
+    uint8_t          *p, *last;
+    hx_ha_kc_ipvs_t  *ipvs;
 
     static hx_str_t  include = hx_string("include");
     static hx_str_t  directive = hx_string("keepalived_include");
@@ -657,6 +722,13 @@ hx_ha_kc_word(hx_ha_kc_state_t *st, uint8_t *w, size_t len)
     }
 
     if (st->nwords == 0) {
+        ipvs = hx_ha_kc_ipvs_only(w, len);
+
+        if (ipvs) {
+            return hx_ha_kc_fail(st, HX_HA_KC_IPVS_FMT, &ipvs->name,
+                                 ipvs->feature, ipvs->missing);
+        }
+
         st->include = (len == include.len
                        && hx_memcmp(w, include.data, len) == 0);
 
@@ -831,6 +903,37 @@ hx_ha_kc_fail(hx_ha_kc_state_t *st, const char *fmt, ...)
     st->ctx->err_line = st->line;
 
     return HX_ERROR;
+}
+
+
+static hx_ha_kc_ipvs_t *
+hx_ha_kc_ipvs_only(uint8_t *name, size_t len)
+{
+    hx_ha_kc_ipvs_t  *k;
+
+    for (k = hx_ha_kc_ipvs; k->name.len; k++) {
+        if (k->name.len == len && hx_memcmp(k->name.data, name, len) == 0) {
+            return k;
+        }
+    }
+
+    return NULL;
+}
+
+
+static char *
+hx_ha_keepalived_ipvs_only(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    hx_ha_kc_ipvs_t  *ipvs;
+
+    (void) conf;
+
+    ipvs = hx_ha_kc_ipvs_only(cmd->name.data, cmd->name.len);
+
+    hx_conf_log_error(HX_LOG_EMERG, cf, 0, HX_HA_KC_IPVS_FMT, &ipvs->name,
+                      ipvs->feature, ipvs->missing);
+
+    return HX_CONF_ERROR;
 }
 
 
