@@ -217,3 +217,70 @@ def test_the_lvs_sync_daemon_is_refused_in_hanx_spelling_too(ha):
         "IPVS connection synchronisation daemon) is not supported: hanx "
         "forwards in user space and has no IPVS connection table to "
         "synchronise; remove it in %s:9" % ha.conf_path), r
+
+
+# ---- the shipped two-node example (conf/examples)
+
+
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "conf",
+                        "examples")
+MIME = os.path.join(os.path.dirname(__file__), "..", "..", "conf",
+                    "mime.types")
+
+
+def example(hanx, n):
+    """conf/examples/nodeN.conf as it is, with mime.types beside it."""
+    with open(os.path.join(EXAMPLES, "node%d.conf" % n)) as f:
+        text = f.read()
+    with open(MIME) as f:
+        hanx.write_file("conf/mime.types", f.read(), render=False)
+    return text
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_the_examples_pass_the_test(ha, n):
+    ha.write_config(example(ha, n))
+
+    r = ha.test_config()
+
+    assert r.returncode == 0, r
+    assert r.stderr_lines[-1] == ("hanx: configuration file %s test is "
+                                  "successful" % ha.conf_path), r
+
+    # what this host's interfaces say about ens33 and the VIP aside
+    warnings = [line for line in r.stderr_lines if "[warn]" in line
+                and "ens33" not in line]
+    expect = ['vrrp_instance "VI_1" uses virtual_router_id 51']
+    if n == 1:
+        # MASTER below 255 starts as BACKUP: said, and meant (see the file)
+        expect.append('state MASTER of vrrp_instance "VI_1" with priority '
+                      '150 below 255')
+    assert len(warnings) == len(expect), r
+    for e in expect:
+        assert any(e in w for w in warnings), (e, r)
+    assert "[emerg]" not in r.stderr, r
+
+
+def test_the_examples_correct_the_seeds_equal_priorities(ha):
+    blocks = {}
+    for n in (1, 2):
+        blocks[n] = printed(ha, example(ha, n))[1]
+        assert_round_trip(ha, blocks[n])
+
+    def setting(block, name):
+        return re.search(r"^ +%s (\S+);$" % name, block, re.M).group(1)
+
+    assert setting(blocks[1], "state") == "MASTER"
+    assert setting(blocks[2], "state") == "BACKUP"
+    assert int(setting(blocks[1], "priority")) > int(setting(blocks[2],
+                                                             "priority"))
+
+    # the rest of the instance is the same on both nodes
+    for name in ("virtual_router_id", "advert_int", "version", "auth_pass"):
+        assert setting(blocks[1], name) == setting(blocks[2], name), name
+
+    # each node's virtual server forwards VIP:6201 to its own http port
+    for n, port in ((1, 6101), (2, 6102)):
+        assert "    virtual_server 192.168.99.151 6201 {\n" in blocks[n]
+        assert ("        real_server 192.168.99.104 %d {\n" % port
+                in blocks[n])
