@@ -362,6 +362,30 @@ Test(hx_ha_keepalived_conf, a_brace_without_a_name_is_refused)
 }
 
 
+Test(hx_ha_keepalived_conf, ipvs_only_keywords_are_refused_naming_the_feature)
+{
+    /* refused by the translator, before an earlier line can be parsed */
+    refused("vrrp_sync_group G {\n  VI_2\n}\nvrrp_instance A {\n"
+            "  lvs_sync_daemon_interface eth1\n}\n", 5,
+            "keepalived's \"lvs_sync_daemon_interface\" (the IPVS "
+            "connection synchronisation daemon) is not supported: hanx "
+            "forwards in user space and has no IPVS connection table to "
+            "synchronise; remove it");
+
+    refused("global_defs {\n  lvs_flush\n}\n", 2,
+            "keepalived's \"lvs_flush\" (flushing the IPVS table at start) "
+            "is not supported: hanx forwards in user space and has no IPVS "
+            "table to flush; remove it");
+}
+
+
+Test(hx_ha_keepalived_conf, ipvs_keywords_as_arguments_are_plain_words)
+{
+    translates("router_id lvs_sync_daemon\n",
+               "\"router_id\" \"lvs_sync_daemon\" ;\n");
+}
+
+
 Test(hx_ha_keepalived_conf, an_unterminated_quote_is_refused)
 {
     refused("a 1\nscript \"/bin/x\n", 2, "unterminated quoted string");
