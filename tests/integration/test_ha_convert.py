@@ -184,20 +184,28 @@ def test_keepalived_samples_round_trip(ha, name):
     assert_round_trip(ha, block)
 
 
+LVS_SYNCD_REFUSED = (
+    "hanx: [emerg] keepalived's \"lvs_sync_daemon_interface\" (the IPVS "
+    "connection synchronisation daemon) is not supported: hanx forwards in "
+    "user space and has no IPVS connection table to synchronise; remove it "
+    "in %s:%d")
+
+
+def assert_refused_at(hanx, path, line):
+    r = hanx.test_config()
+
+    assert r.returncode == 1, r
+    assert r.stderr_lines[0] == LVS_SYNCD_REFUSED % (path, line), r
+
+
 def test_the_lvs_sync_daemon_sample_names_the_feature(ha):
     path = os.path.join(FIXTURES, "keepalived.conf.vrrp.lvs_syncd")
     text = shared_file(path).decode()
     line = text.splitlines().index("    lvs_sync_daemon_interface eth1") + 1
 
     ha.write_config(MAIN + "ha { keepalived_config %s; }\n" % path)
-    r = ha.test_config()
 
-    assert r.returncode == 1, r
-    assert r.stderr_lines[0] == (
-        "hanx: [emerg] keepalived's \"lvs_sync_daemon_interface\" (the "
-        "IPVS connection synchronisation daemon) is not supported: hanx "
-        "forwards in user space and has no IPVS connection table to "
-        "synchronise; remove it in %s:%d" % (path, line)), r
+    assert_refused_at(ha, path, line)
 
 
 def test_the_lvs_sync_daemon_is_refused_in_hanx_spelling_too(ha):
@@ -209,14 +217,8 @@ def test_the_lvs_sync_daemon_is_refused_in_hanx_spelling_too(ha):
     }
 }
 """)
-    r = ha.test_config()
 
-    assert r.returncode == 1, r
-    assert r.stderr_lines[0] == (
-        "hanx: [emerg] keepalived's \"lvs_sync_daemon_interface\" (the "
-        "IPVS connection synchronisation daemon) is not supported: hanx "
-        "forwards in user space and has no IPVS connection table to "
-        "synchronise; remove it in %s:9" % ha.conf_path), r
+    assert_refused_at(ha, ha.conf_path, 9)
 
 
 # ---- the shipped two-node example (conf/examples)
