@@ -4,11 +4,9 @@
  *     map $source $result { hostnames; volatile; default v; include f;
  *                           key v; ~regex v; ~*regex v; \default v; }
  *
- * The block is read line by line by a handler of its own.  Exact keys
- * (and with "hostnames" the "*.x", ".x", "x.*" wildcards) go into static
- * hashes built when the block ends, sized by map_hash_max_size and
- * map_hash_bucket_size; regexes are kept in file order and tried after
- * the hashes miss.  Exact keys compare without case.  A value with
+ * The block (keywords, exact and wildcard keys, regexes in file order,
+ * the static hashes) is read and built by core/hx_map.c, shared with
+ * http's map; this file adds the stream variables.  A value with
  * variables (a regex's $1 included) is a complex value evaluated after
  * the match; any other value is a constant shared by all sessions.  The
  * result is cached for the session like any variable unless "volatile".
@@ -18,27 +16,13 @@
 #include <hx_core.h>
 #include <hx_event.h>
 #include <hx_stream.h>
-
-
-/* hash buckets are rounded up to a cache line */
-#define HX_STREAM_MAP_CACHELINE  64
+#include <hx_map.h>
 
 
 typedef struct {
     hx_uint_t                       hash_max_size;
     hx_uint_t                       hash_bucket_size;
 } hx_stream_map_conf_t;
-
-
-/* what one map block parses into while it is read */
-typedef struct {
-    hx_hash_keys_arrays_t           keys;
-    hx_array_t                      regexes;   /* hx_stream_map_regex_t */
-    hx_stream_variable_value_t     *default_value;
-    hx_conf_t                      *cf;        /* the enclosing block's */
-    unsigned                        hostnames:1;
-    unsigned                        no_cacheable:1;
-} hx_stream_map_conf_ctx_t;
 
 
 typedef struct {
@@ -54,13 +38,9 @@ static hx_int_t hx_stream_map_variable(hx_stream_session_t *s,
 static void *hx_stream_map_create_conf(hx_conf_t *cf);
 static char *hx_stream_map_block(hx_conf_t *cf, hx_command_t *cmd,
     void *conf);
-static char *hx_stream_map(hx_conf_t *cf, hx_command_t *dummy, void *conf);
-static hx_stream_variable_value_t *hx_stream_map_value(
-    hx_stream_map_conf_ctx_t *ctx, hx_str_t *text);
-static char *hx_stream_map_hashes(hx_conf_t *cf, hx_stream_map_conf_t *mcf,
-    hx_stream_map_conf_ctx_t *ctx, hx_stream_map_ctx_t *map,
-    hx_pool_t *temp_pool);
-static int hx_stream_map_cmp_dns_wildcards(const void *one, const void *two);
+static hx_int_t hx_stream_map_regex(hx_map_block_t *mb,
+    hx_regex_compile_t *rc, void *value);
+static void *hx_stream_map_value(hx_map_block_t *mb, hx_str_t *text);
 
 
 static hx_command_t  hx_stream_map_commands[] = {
@@ -195,26 +175,12 @@ hx_stream_map_block(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 
     char                                *rv;
     hx_str_t                            *value, name;
-    hx_conf_t                            save;
-    hx_pool_t                           *pool;
+    hx_map_block_t                       mb;
     hx_stream_map_ctx_t                 *map;
     hx_stream_variable_t                *var;
-    hx_stream_map_conf_ctx_t             ctx;
     hx_stream_compile_complex_value_t    ccv;
 
     (void) cmd;
-
-    if (mcf->hash_max_size == HX_CONF_UNSET_UINT) {
-        mcf->hash_max_size = 2048;
-    }
-
-    if (mcf->hash_bucket_size == HX_CONF_UNSET_UINT) {
-        mcf->hash_bucket_size = HX_STREAM_MAP_CACHELINE;
-
-    } else {
-        mcf->hash_bucket_size = hx_align(mcf->hash_bucket_size,
-                                         HX_STREAM_MAP_CACHELINE);
-    }
 
     map = hx_pcalloc(cf->pool, sizeof(hx_stream_map_ctx_t));
     if (map == NULL) {
@@ -229,20 +195,11 @@ hx_stream_map_block(hx_conf_t *cf, hx_command_t *cmd, void *conf)
     ccv.value = &value[1];
     ccv.complex_value = &map->value;
 
-    if (hx_stream_compile_complex_value(&ccv) != HX_OK) {
+    if (hx_stream_compile_complex_value(&ccv) != HX_OK
+        || hx_map_variable_name(cf, &value[2], &name) != HX_OK)
+    {
         return HX_CONF_ERROR;
     }
-
-    name = value[2];
-
-    if (name.len < 2 || name.data[0] != '$') {
-        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "invalid variable name \"%V\"", &name);
-        return HX_CONF_ERROR;
-    }
-
-    name.len--;
-    name.data++;
 
     var = hx_stream_add_variable(cf, &name, HX_STREAM_VAR_CHANGEABLE);
     if (var == NULL) {
@@ -252,174 +209,47 @@ hx_stream_map_block(hx_conf_t *cf, hx_command_t *cmd, void *conf)
     var->get_handler = hx_stream_map_variable;
     var->data = (uintptr_t) map;
 
-    /* the keys gather in a pool of their own, freed when the map is built */
+    hx_memzero(&mb, sizeof(hx_map_block_t));
 
-    pool = hx_create_pool(HX_DEFAULT_POOL_SIZE, cf->log);
-    if (pool == NULL) {
-        return HX_CONF_ERROR;
-    }
+    mb.value = hx_stream_map_value;
+    mb.regex = hx_stream_map_regex;
 
-    hx_memzero(&ctx, sizeof(hx_stream_map_conf_ctx_t));
-
-    ctx.keys.pool = cf->pool;
-    ctx.keys.temp_pool = pool;
-
-    if (hx_hash_keys_array_init(&ctx.keys, HX_HASH_LARGE) != HX_OK
-        || hx_array_init(&ctx.regexes, cf->pool, 2,
-                         sizeof(hx_stream_map_regex_t))
-           != HX_OK)
-    {
-        hx_destroy_pool(pool);
-        return HX_CONF_ERROR;
-    }
-
-    ctx.cf = &save;
-
-    save = *cf;
-    cf->pool = pool;
-    cf->ctx = &ctx;
-    cf->handler = hx_stream_map;
-    cf->handler_conf = conf;
-
-    rv = hx_conf_parse(cf, NULL);
-
-    *cf = save;
-
+    rv = hx_map_block(cf, conf, &mb, sizeof(hx_stream_map_regex_t),
+                      &mcf->hash_max_size, &mcf->hash_bucket_size,
+                      &map->map.hash);
     if (rv != HX_CONF_OK) {
-        hx_destroy_pool(pool);
         return rv;
     }
 
-    if (ctx.no_cacheable) {
+    if (mb.no_cacheable) {
         var->flags |= HX_STREAM_VAR_NOCACHEABLE;
     }
 
-    map->default_value = ctx.default_value ? ctx.default_value
-                                           : &hx_stream_variable_null_value;
+    map->default_value = mb.default_value ? mb.default_value
+                                          : &hx_stream_variable_null_value;
+    map->hostnames = mb.hostnames;
+    map->map.regex = mb.regexes.nelts ? mb.regexes.elts : NULL;
+    map->map.nregex = mb.regexes.nelts;
 
-    map->hostnames = ctx.hostnames;
-
-    rv = hx_stream_map_hashes(cf, mcf, &ctx, map, pool);
-
-    hx_destroy_pool(pool);
-
-    return rv;
+    return HX_CONF_OK;
 }
 
 
-/* one line of the map block */
-static char *
-hx_stream_map(hx_conf_t *cf, hx_command_t *dummy, void *conf)
+/* a "~regex" key: compiled with its named captures as stream variables */
+static hx_int_t
+hx_stream_map_regex(hx_map_block_t *mb, hx_regex_compile_t *rc, void *value)
 {
-    hx_int_t                      rc;
-    hx_str_t                     *value;
-    hx_regex_compile_t            rcomp;
-    hx_stream_map_regex_t        *regex;
-    hx_stream_map_conf_ctx_t     *ctx;
-    hx_stream_variable_value_t   *var;
-    uint8_t                       errstr[256];
+    hx_stream_map_regex_t  *regex;
 
-    ctx = cf->ctx;
-
-    value = cf->args->elts;
-
-    if (cf->args->nelts == 1
-        && hx_strcmp(value[0].data, "hostnames") == 0)
-    {
-        ctx->hostnames = 1;
-        return HX_CONF_OK;
+    regex = hx_array_push(&mb->regexes);
+    if (regex == NULL) {
+        return HX_ERROR;
     }
 
-    if (cf->args->nelts == 1
-        && hx_strcmp(value[0].data, "volatile") == 0)
-    {
-        ctx->no_cacheable = 1;
-        return HX_CONF_OK;
-    }
+    regex->regex = hx_stream_regex_compile(mb->cf, rc);
+    regex->value = value;
 
-    if (cf->args->nelts != 2) {
-        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "invalid number of the map parameters");
-        return HX_CONF_ERROR;
-    }
-
-    if (hx_strcmp(value[0].data, "include") == 0) {
-        return hx_conf_include(cf, dummy, conf);
-    }
-
-    var = hx_stream_map_value(ctx, &value[1]);
-    if (var == NULL) {
-        return HX_CONF_ERROR;
-    }
-
-    if (hx_strcmp(value[0].data, "default") == 0) {
-
-        if (ctx->default_value) {
-            hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                              "duplicate default map parameter");
-            return HX_CONF_ERROR;
-        }
-
-        ctx->default_value = var;
-
-        return HX_CONF_OK;
-    }
-
-    if (value[0].len && value[0].data[0] == '~') {
-        regex = hx_array_push(&ctx->regexes);
-        if (regex == NULL) {
-            return HX_CONF_ERROR;
-        }
-
-        hx_memzero(&rcomp, sizeof(hx_regex_compile_t));
-
-        rcomp.pattern.data = value[0].data + 1;
-        rcomp.pattern.len = value[0].len - 1;
-
-        if (rcomp.pattern.len && rcomp.pattern.data[0] == '*') {
-            rcomp.pattern.data++;
-            rcomp.pattern.len--;
-            rcomp.options = HX_REGEX_CASELESS;
-        }
-
-        rcomp.err.len = sizeof(errstr);
-        rcomp.err.data = errstr;
-
-        regex->regex = hx_stream_regex_compile(ctx->cf, &rcomp);
-        if (regex->regex == NULL) {
-            return HX_CONF_ERROR;
-        }
-
-        regex->value = var;
-
-        return HX_CONF_OK;
-    }
-
-    /* "\default", "\~..." are keys, not a keyword or a regex */
-
-    if (value[0].len && value[0].data[0] == '\\') {
-        value[0].len--;
-        value[0].data++;
-    }
-
-    rc = hx_hash_add_key(&ctx->keys, &value[0], var,
-                         ctx->hostnames ? HX_HASH_WILDCARD_KEY : 0);
-
-    if (rc == HX_OK) {
-        return HX_CONF_OK;
-    }
-
-    if (rc == HX_DECLINED) {
-        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "invalid hostname or wildcard \"%V\"", &value[0]);
-    }
-
-    if (rc == HX_BUSY) {
-        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "conflicting parameter \"%V\"", &value[0]);
-    }
-
-    return HX_CONF_ERROR;
+    return regex->regex ? HX_OK : HX_ERROR;
 }
 
 
@@ -428,17 +258,17 @@ hx_stream_map(hx_conf_t *cf, hx_command_t *dummy, void *conf)
  * unset value whose data is the complex value to evaluate.  Allocated
  * from the configuration's pool, not the block's temporary one.
  */
-static hx_stream_variable_value_t *
-hx_stream_map_value(hx_stream_map_conf_ctx_t *ctx, hx_str_t *text)
+static void *
+hx_stream_map_value(hx_map_block_t *mb, hx_str_t *text)
 {
     hx_str_t                             v;
     hx_stream_complex_value_t           *cv;
     hx_stream_variable_value_t          *var;
     hx_stream_compile_complex_value_t    ccv;
 
-    var = hx_pcalloc(ctx->keys.pool, sizeof(hx_stream_variable_value_t));
-    cv = hx_pcalloc(ctx->keys.pool, sizeof(hx_stream_complex_value_t));
-    v.data = hx_pnalloc(ctx->keys.pool, text->len ? text->len : 1);
+    var = hx_pcalloc(mb->keys.pool, sizeof(hx_stream_variable_value_t));
+    cv = hx_pcalloc(mb->keys.pool, sizeof(hx_stream_complex_value_t));
+    v.data = hx_pnalloc(mb->keys.pool, text->len ? text->len : 1);
 
     if (var == NULL || cv == NULL || v.data == NULL) {
         return NULL;
@@ -449,7 +279,7 @@ hx_stream_map_value(hx_stream_map_conf_ctx_t *ctx, hx_str_t *text)
 
     hx_memzero(&ccv, sizeof(hx_stream_compile_complex_value_t));
 
-    ccv.cf = ctx->cf;
+    ccv.cf = mb->cf;
     ccv.value = &v;
     ccv.complex_value = cv;
 
@@ -472,84 +302,4 @@ hx_stream_map_value(hx_stream_map_conf_ctx_t *ctx, hx_str_t *text)
     var->not_found = 0;
 
     return var;
-}
-
-
-/* the exact and wildcard hashes of the keys the block gathered */
-static char *
-hx_stream_map_hashes(hx_conf_t *cf, hx_stream_map_conf_t *mcf,
-    hx_stream_map_conf_ctx_t *ctx, hx_stream_map_ctx_t *map,
-    hx_pool_t *temp_pool)
-{
-    hx_hash_init_t  hash;
-
-    hash.key = hx_hash_key_lc;
-    hash.max_size = mcf->hash_max_size;
-    hash.bucket_size = mcf->hash_bucket_size;
-    hash.name = "map_hash";
-    hash.pool = cf->pool;
-
-    if (ctx->keys.keys.nelts) {
-        hash.hash = &map->map.hash.hash;
-        hash.temp_pool = NULL;
-
-        if (hx_hash_init(&hash, ctx->keys.keys.elts, ctx->keys.keys.nelts)
-            != HX_OK)
-        {
-            return HX_CONF_ERROR;
-        }
-    }
-
-    if (ctx->keys.dns_wc_head.nelts) {
-        hx_qsort(ctx->keys.dns_wc_head.elts,
-                 (size_t) ctx->keys.dns_wc_head.nelts,
-                 sizeof(hx_hash_key_t), hx_stream_map_cmp_dns_wildcards);
-
-        hash.hash = NULL;
-        hash.temp_pool = temp_pool;
-
-        if (hx_hash_wildcard_init(&hash, ctx->keys.dns_wc_head.elts,
-                                  ctx->keys.dns_wc_head.nelts)
-            != HX_OK)
-        {
-            return HX_CONF_ERROR;
-        }
-
-        map->map.hash.wc_head = (hx_hash_wildcard_t *) hash.hash;
-    }
-
-    if (ctx->keys.dns_wc_tail.nelts) {
-        hx_qsort(ctx->keys.dns_wc_tail.elts,
-                 (size_t) ctx->keys.dns_wc_tail.nelts,
-                 sizeof(hx_hash_key_t), hx_stream_map_cmp_dns_wildcards);
-
-        hash.hash = NULL;
-        hash.temp_pool = temp_pool;
-
-        if (hx_hash_wildcard_init(&hash, ctx->keys.dns_wc_tail.elts,
-                                  ctx->keys.dns_wc_tail.nelts)
-            != HX_OK)
-        {
-            return HX_CONF_ERROR;
-        }
-
-        map->map.hash.wc_tail = (hx_hash_wildcard_t *) hash.hash;
-    }
-
-    if (ctx->regexes.nelts) {
-        map->map.regex = ctx->regexes.elts;
-        map->map.nregex = ctx->regexes.nelts;
-    }
-
-    return HX_CONF_OK;
-}
-
-
-static int
-hx_stream_map_cmp_dns_wildcards(const void *one, const void *two)
-{
-    const hx_hash_key_t  *first = one;
-    const hx_hash_key_t  *second = two;
-
-    return (int) hx_dns_strcmp(first->key.data, second->key.data);
 }
