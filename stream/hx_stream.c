@@ -287,6 +287,48 @@ hx_stream_create_confs(hx_conf_t *cf, hx_stream_conf_ctx_t *ctx)
 }
 
 
+hx_stream_conf_ctx_t *
+hx_stream_create_srv_ctx(hx_conf_t *cf, hx_stream_conf_ctx_t *parent)
+{
+    hx_uint_t              m;
+    hx_module_t           *module;
+    hx_stream_module_t    *smod;
+    hx_stream_conf_ctx_t  *ctx;
+
+    ctx = hx_pcalloc(cf->pool, sizeof(hx_stream_conf_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    ctx->main_conf = parent->main_conf;
+
+    ctx->srv_conf = hx_pcalloc(cf->pool,
+                               sizeof(void *) * hx_stream_max_module);
+    if (ctx->srv_conf == NULL) {
+        return NULL;
+    }
+
+    for (m = 0; cf->cycle->modules[m]; m++) {
+        module = cf->cycle->modules[m];
+
+        if (module->type != HX_STREAM_MODULE) {
+            continue;
+        }
+
+        smod = module->ctx;
+
+        if (smod->create_srv_conf) {
+            ctx->srv_conf[module->ctx_index] = smod->create_srv_conf(cf);
+            if (ctx->srv_conf[module->ctx_index] == NULL) {
+                return NULL;
+            }
+        }
+    }
+
+    return ctx;
+}
+
+
 /* init_main_conf of each module, then each server merged with the block */
 static char *
 hx_stream_merge_confs(hx_conf_t *cf, hx_stream_conf_ctx_t *ctx,

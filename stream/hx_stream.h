@@ -324,6 +324,14 @@ hx_int_t hx_stream_add_listen(hx_conf_t *cf, hx_stream_core_srv_conf_t *cscf,
 
 
 /*
+ * A new context inside the stream block's (parent): its main confs and
+ * a fresh srv conf of every stream module, as a server {} or upstream {}
+ * starts out.  NULL on no memory.
+ */
+hx_stream_conf_ctx_t *hx_stream_create_srv_ctx(hx_conf_t *cf,
+    hx_stream_conf_ctx_t *parent);
+
+/*
  * The context of cf->cycle's stream {} block, made (as an empty
  * "stream { }" would be) when the file has none, for servers added by
  * code after the file is read.  NULL after logging.

@@ -585,46 +585,17 @@ static char *
 hx_stream_core_server(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 {
     char                          *rv;
-    void                          *mconf;
-    hx_uint_t                      m;
     hx_conf_t                      pcf;
-    hx_stream_module_t            *module;
-    hx_stream_conf_ctx_t          *ctx, *stream_ctx;
+    hx_stream_conf_ctx_t          *ctx;
     hx_stream_core_srv_conf_t     *cscf, **cscfp;
     hx_stream_core_main_conf_t    *cmcf;
 
     (void) cmd;
     (void) conf;
 
-    ctx = hx_pcalloc(cf->pool, sizeof(hx_stream_conf_ctx_t));
+    ctx = hx_stream_create_srv_ctx(cf, cf->ctx);
     if (ctx == NULL) {
         return HX_CONF_ERROR;
-    }
-
-    stream_ctx = cf->ctx;
-    ctx->main_conf = stream_ctx->main_conf;
-
-    ctx->srv_conf = hx_pcalloc(cf->pool,
-                               sizeof(void *) * hx_stream_max_module);
-    if (ctx->srv_conf == NULL) {
-        return HX_CONF_ERROR;
-    }
-
-    for (m = 0; cf->cycle->modules[m]; m++) {
-        if (cf->cycle->modules[m]->type != HX_STREAM_MODULE) {
-            continue;
-        }
-
-        module = cf->cycle->modules[m]->ctx;
-
-        if (module->create_srv_conf) {
-            mconf = module->create_srv_conf(cf);
-            if (mconf == NULL) {
-                return HX_CONF_ERROR;
-            }
-
-            ctx->srv_conf[cf->cycle->modules[m]->ctx_index] = mconf;
-        }
     }
 
     cscf = ctx->srv_conf[hx_stream_core_module.ctx_index];

@@ -205,33 +205,9 @@ hx_stream_vs_server(hx_conf_t *cf, hx_stream_conf_ctx_t *block,
     hx_stream_core_main_conf_t      *cmcf;
     hx_stream_upstream_srv_conf_t   *uscf;
 
-    ctx = hx_pcalloc(cf->pool, sizeof(hx_stream_conf_ctx_t));
+    ctx = hx_stream_create_srv_ctx(cf, block);
     if (ctx == NULL) {
         return NULL;
-    }
-
-    ctx->main_conf = block->main_conf;
-    ctx->srv_conf = hx_pcalloc(cf->pool,
-                               sizeof(void *) * hx_stream_max_module);
-    if (ctx->srv_conf == NULL) {
-        return NULL;
-    }
-
-    for (m = 0; cf->cycle->modules[m]; m++) {
-        module = cf->cycle->modules[m];
-
-        if (module->type != HX_STREAM_MODULE) {
-            continue;
-        }
-
-        smod = module->ctx;
-
-        if (smod->create_srv_conf) {
-            ctx->srv_conf[module->ctx_index] = smod->create_srv_conf(cf);
-            if (ctx->srv_conf[module->ctx_index] == NULL) {
-                return NULL;
-            }
-        }
     }
 
     cscf = ctx->srv_conf[hx_stream_core_module.ctx_index];

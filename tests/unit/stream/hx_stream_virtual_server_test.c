@@ -152,7 +152,7 @@ Test(stream_virtual_server, ipvs_idle_timeouts_for_tcp_and_udp)
 }
 
 
-Test(stream_virtual_server, a_stream_block_after_ha_is_used_and_its_settings_apply)
+Test(stream_virtual_server, a_stream_block_after_ha_is_used_with_its_settings)
 {
     hx_listening_t  *ls;
 
@@ -188,33 +188,36 @@ Test(stream_virtual_server, a_stream_block_before_ha_is_used)
 }
 
 
-Test(stream_virtual_server, an_address_that_listens_already_is_refused)
+/* a stream server on listen, then the virtual_server: refused */
+static void
+refused(const char *listen, const char *message)
 {
-    cr_assert_eq(hxs_parse("stream {\n"
-                           "    server { listen 127.0.0.1:6201; return x; }\n"
-                           "}\n"
-                           "ha {\n" VS("127.0.0.1", "6201", "TCP") "}\n"),
-                 HX_OK, "%s", hxs_logged);
+    char  text[1024];
+
+    snprintf(text, sizeof(text),
+             "stream {\n"
+             "    server { listen %s; return x; }\n"
+             "}\n"
+             "ha {\n" VS("127.0.0.1", "6201", "TCP") "}\n", listen);
+
+    cr_assert_eq(hxs_parse(text), HX_OK, "%s", hxs_logged);
 
     cr_assert_eq(vs_init_conf(), HX_CONF_ERROR);
-    cr_assert(hxs_logged_has("\"[127.0.0.1]:tcp:6201\" is already a "
-                             "listening address (\"127.0.0.1:6201\")"),
-              "%s", hxs_logged);
+    cr_assert(hxs_logged_has(message), "%s", hxs_logged);
     cr_assert(hxs_logged_has("hanx.conf:5"), "%s", hxs_logged);
+}
+
+
+Test(stream_virtual_server, an_address_that_listens_already_is_refused)
+{
+    refused("127.0.0.1:6201", "\"[127.0.0.1]:tcp:6201\" is already a "
+            "listening address (\"127.0.0.1:6201\")");
 }
 
 
 Test(stream_virtual_server, a_wildcard_on_the_port_is_refused_too)
 {
-    cr_assert_eq(hxs_parse("stream {\n"
-                           "    server { listen 6201; return x; }\n"
-                           "}\n"
-                           "ha {\n" VS("127.0.0.1", "6201", "TCP") "}\n"),
-                 HX_OK, "%s", hxs_logged);
-
-    cr_assert_eq(vs_init_conf(), HX_CONF_ERROR);
-    cr_assert(hxs_logged_has("is already a listening address "
-                             "(\"0.0.0.0:6201\")"), "%s", hxs_logged);
+    refused("6201", "is already a listening address (\"0.0.0.0:6201\")");
 }
 
 
