@@ -29,12 +29,15 @@ static hx_chain_t *hx_http_upstream_pipe_get_bufs(
     hx_http_upstream_pipe_t *p, off_t *size, hx_int_t *rc);
 static void hx_http_upstream_pipe_put_bufs(hx_http_upstream_pipe_t *p,
     hx_chain_t *cl);
+static hx_uint_t hx_http_upstream_pipe_fresh(hx_http_upstream_pipe_t *p,
+    hx_uint_t room, off_t size);
 static hx_chain_t *hx_http_upstream_pipe_bare_link(
     hx_http_upstream_pipe_t *p);
 static hx_int_t hx_http_upstream_pipe_to_temp_file(
     hx_http_upstream_pipe_t *p);
 static hx_int_t hx_http_upstream_pipe_events(hx_http_upstream_pipe_t *p);
 static void hx_http_upstream_pipe_collect(hx_http_upstream_pipe_t *p);
+static void hx_http_upstream_pipe_slow(hx_http_upstream_pipe_t *p);
 static void hx_http_upstream_pipe_release(hx_http_upstream_pipe_t *p,
     hx_chain_t *cl);
 static hx_chain_t *hx_http_upstream_pipe_link(hx_http_upstream_pipe_t *p);
@@ -418,9 +421,9 @@ hx_http_upstream_pipe_get_bufs(hx_http_upstream_pipe_t *p, off_t *size,
             *size += cl->buf->end - cl->buf->last;
         }
 
-        fresh = chain ? (p->grow ? p->grow - 1 : 0) : 1;
+        fresh = hx_http_upstream_pipe_fresh(p, chain != NULL, *size);
 
-        while (fresh-- && p->allocated < p->bufs.num) {
+        while (fresh-- && p->allocated < p->bufs.num + p->extra) {
             b = hx_create_temp_buf(p->pool, p->bufs.size);
             cl = hx_http_upstream_pipe_bare_link(p);
 
@@ -468,6 +471,35 @@ hx_http_upstream_pipe_get_bufs(hx_http_upstream_pipe_t *p, off_t *size,
             return NULL;
         }
     }
+}
+
+
+/*
+ * How many new buffers the next read offers besides the room it has:
+ * enough for the rest of the body when its length is known (one readv
+ * for a whole Content-Length body that has arrived), else as many as
+ * the backend's pace suggests (p->grow doubles while reads fill all
+ * they are offered), at least one when there is no room at all.
+ */
+static hx_uint_t
+hx_http_upstream_pipe_fresh(hx_http_upstream_pipe_t *p, hx_uint_t room,
+    off_t size)
+{
+    hx_uint_t  fresh, need;
+
+    fresh = p->grow ? p->grow : 1;
+
+    if (room) {
+        fresh--;
+    }
+
+    if (p->length > size) {
+        need = (hx_uint_t) ((p->length - size + (off_t) p->bufs.size - 1)
+                            / (off_t) p->bufs.size);
+        fresh = hx_max(fresh, need);
+    }
+
+    return fresh;
 }
 
 
@@ -610,7 +642,7 @@ hx_http_upstream_pipe_to_temp_file(hx_http_upstream_pipe_t *p)
 static hx_int_t
 hx_http_upstream_pipe_write(hx_http_upstream_pipe_t *p)
 {
-    off_t        size, len;
+    off_t        size, len, cap;
     hx_int_t     rc;
     hx_uint_t    flush, flushed;
     hx_chain_t  *out, *cl, **ll, **bl;
@@ -667,6 +699,17 @@ hx_http_upstream_pipe_write(hx_http_upstream_pipe_t *p)
 
             size = p->busy_bytes;
 
+            /*
+             * While the client has taken every pass whole, everything
+             * waiting goes in one pass (one writev, not one per
+             * busy_size); once a pass is left partly unsent, passes are
+             * held to busy_size so that the other buffers stay free for
+             * reading and, behind a slow client, for the temp file.
+             */
+
+            cap = (p->busy || p->downstream_slow)
+                  ? (off_t) p->busy_size : HX_MAX_OFF_T_VALUE;
+
             if (size >= (off_t) p->busy_size) {
                 flush = 1;
 
@@ -678,7 +721,7 @@ hx_http_upstream_pipe_write(hx_http_upstream_pipe_t *p)
                         cl = p->out;
                         len = hx_buf_size(cl->buf);
 
-                        if (out && size + len > (off_t) p->busy_size) {
+                        if (out && size + len > cap) {
                             break;
                         }
 
@@ -692,7 +735,7 @@ hx_http_upstream_pipe_write(hx_http_upstream_pipe_t *p)
                         cl = p->in;
                         len = hx_buf_size(cl->buf);
 
-                        if (out && size + len > (off_t) p->busy_size) {
+                        if (out && size + len > cap) {
                             break;
                         }
 
@@ -743,10 +786,38 @@ hx_http_upstream_pipe_write(hx_http_upstream_pipe_t *p)
 
         hx_http_upstream_pipe_collect(p);
 
+        if (p->busy && !p->downstream_slow) {
+            hx_http_upstream_pipe_slow(p);
+        }
+
         if (p->upstream_eof || p->upstream_error || p->upstream_done) {
             p->downstream_done = (p->busy == NULL);
             return HX_OK;
         }
+    }
+}
+
+
+/*
+ * The client left a pass partly unsent: from now on passes keep to
+ * busy_size.  What that pass left busy beyond busy_size is made up for
+ * with as many more raw buffers, so that reading (and spilling to the
+ * temp file behind a client that stays stuck) goes on as if the pass
+ * had kept to busy_size.
+ */
+static void
+hx_http_upstream_pipe_slow(hx_http_upstream_pipe_t *p)
+{
+    off_t  over;
+
+    p->downstream_slow = 1;
+
+    over = p->busy_bytes - (off_t) p->busy_size;
+
+    if (over > 0) {
+        p->extra = (hx_int_t) hx_min((over + (off_t) p->bufs.size - 1)
+                                     / (off_t) p->bufs.size,
+                                     (off_t) p->bufs.num);
     }
 }
 

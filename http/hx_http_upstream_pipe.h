@@ -15,7 +15,12 @@
  * fast client sees the body at the backend's pace; what the client cannot
  * take waits in memory (up to proxy_busy_buffers_size in the output
  * filter) and then on disk, in order: the file part ("out") always comes
- * before the memory part ("in").
+ * before the memory part ("in").  A client that has taken everything so
+ * far gets all that waits in one pass (one writev); busy_size holds
+ * from the first pass it leaves partly unsent, and what that pass left
+ * busy beyond busy_size is made up for with as many more raw buffers
+ * (at most bufs.num), so that reading and spilling go on as nginx's
+ * would.
  *
  * nginx's event pipe keeps partial buffers back until they fill; this
  * one forwards partial buffers at once, because the parsers it feeds are
@@ -74,6 +79,7 @@ struct hx_http_upstream_pipe_s {
     hx_buf_t                          *cur;         /* reading into */
     hx_chain_t                        *free_raw;
     hx_int_t                           allocated;
+    hx_int_t                           extra;       /* beyond bufs.num */
     hx_uint_t                          grow;        /* buffers per read */
 
     hx_chain_t                        *in;          /* memory, waiting */
@@ -93,6 +99,7 @@ struct hx_http_upstream_pipe_s {
     unsigned                           upstream_blocked:1;
     unsigned                           downstream_done:1;
     unsigned                           downstream_error:1;
+    unsigned                           downstream_slow:1; /* left unsent */
     unsigned                           temp_file_warn:1;
     unsigned                           no_events:1;     /* tests */
 };

@@ -3,8 +3,12 @@
  * the "backend" is one end of a socketpair the test writes to, the
  * "client" an output filter that either takes everything (consuming the
  * buffers as a socket would) or is blocked.  They check that data comes
- * out in order and whole, that reading stops at bufs.num buffers and
- * then spills to the temp file (or waits, with max_temp_file_size 0),
+ * out in order and whole, that a client that keeps up gets what waits
+ * in one pass and a known length is read at once, that after a pass the
+ * client left partly unsent nothing more goes to the output until it
+ * drains, that reading stops at bufs.num buffers (plus what that pass
+ * held) and then spills to the temp file (or waits, with
+ * max_temp_file_size 0),
  * that what was spilled comes back from the file before what stayed in
  * memory, that raw buffers are reused, that the end of the backend's
  * data flushes everything regardless of the busy limit, that an input
@@ -264,11 +268,15 @@ Test(http_upstream_pipe, slow_client_spills_to_the_temp_file_in_order)
     hxp_backend_sends(0, total);
     cr_assert_eq(hx_http_upstream_pipe_run(&hxp, 0), HX_OK);
 
-    /* all read: four buffers' worth in memory, the rest on disk */
+    /*
+     * all read: what the first pass left busy plus four buffers' worth
+     * in memory, the rest on disk
+     */
     cr_assert_eq(hxp.read_length, (off_t) total);
     cr_assert_neq(hxp_tf.file.fd, HX_INVALID_FILE);
-    cr_assert_geq(hxp_tf.offset, (off_t) (total - 4 * 64));
-    cr_assert_eq(hxp.allocated, 4);
+    cr_assert_eq(hxp.allocated, 4 + hxp.extra);
+    cr_assert_leq(hxp.extra, 4);
+    cr_assert_geq(hxp_tf.offset, (off_t) (total - (4 + hxp.extra) * 64));
     cr_assert(hxh_logged_has("buffered to a temporary file"));
 
     hxp_unblock();
@@ -280,8 +288,64 @@ Test(http_upstream_pipe, slow_client_spills_to_the_temp_file_in_order)
 }
 
 
-Test(http_upstream_pipe, busy_bytes_stay_under_the_busy_size)
+Test(http_upstream_pipe, a_client_that_keeps_up_gets_what_waits_in_one_pass)
 {
+    hxp_setup(8, 64, 128, 0, 128);
+
+    hxp_backend_sends(0, 64 * 6);
+    cr_assert_eq(hx_http_upstream_pipe_run(&hxp, 0), HX_OK);
+
+    /* six buffers' worth, three times busy_size, in one output call */
+    hxp_assert_got(64 * 6);
+    cr_assert_eq(hxp_client->calls, 1, "%u output calls",
+                 (unsigned) hxp_client->calls);
+}
+
+
+/* an input filter for a known length: p->length counts down to the end */
+static hx_int_t
+hxp_known_length(hx_http_upstream_pipe_t *p, hx_buf_t *raw)
+{
+    size_t  n;
+
+    n = hx_min((size_t) (raw->last - raw->pos), (size_t) p->length);
+
+    if (n && hx_http_upstream_pipe_add_data(p, raw, n) == NULL) {
+        return HX_ERROR;
+    }
+
+    p->length -= n;
+    raw->pos = raw->last;
+
+    if (p->length == 0) {
+        p->upstream_done = 1;
+    }
+
+    return HX_OK;
+}
+
+
+Test(http_upstream_pipe, a_known_length_is_read_into_all_the_buffers_it_needs)
+{
+    hxp_setup(8, 64, 128, 0, 128);
+
+    hxp.input_filter = hxp_known_length;
+    hxp.length = 64 * 6;
+
+    hxp_backend_sends(0, 64 * 6);
+    cr_assert_eq(hx_http_upstream_pipe_run(&hxp, 0), HX_OK);
+
+    /* one read of six buffers, not 1 + 2 + 4 growing ones */
+    hxp_assert_got(64 * 6);
+    cr_assert_eq(hxp.allocated, 6, "allocated %d buffers",
+                 (int) hxp.allocated);
+}
+
+
+Test(http_upstream_pipe, after_a_partly_sent_pass_busy_bytes_stop_growing)
+{
+    off_t  busy;
+
     hxp_setup(8, 64, 128, 1024 * 1024, 128);
 
     hxp_client->blocked = 1;
@@ -289,8 +353,25 @@ Test(http_upstream_pipe, busy_bytes_stay_under_the_busy_size)
     hxp_backend_sends(0, 64 * 6);
     cr_assert_eq(hx_http_upstream_pipe_run(&hxp, 1), HX_OK);
 
-    cr_assert_leq(hxp.busy_bytes, 128 + 64);
+    /* the first pass had it all; the client took none of it */
+    busy = hxp.busy_bytes;
+    cr_assert_eq(busy, 64 * 6);
     cr_assert_eq(hxp_client->len, 0);
+    cr_assert_eq(hxp.extra, 4);
+
+    hxp_backend_sends(64 * 6, 64 * 20);
+    cr_assert_eq(hx_http_upstream_pipe_run(&hxp, 1), HX_OK);
+
+    /* nothing more in the output: memory, then disk */
+    cr_assert_eq(hxp.busy_bytes, busy);
+    cr_assert_eq(hxp.read_length, 64 * 26);
+    cr_assert_neq(hxp_tf.file.fd, HX_INVALID_FILE);
+
+    hxp_unblock();
+
+    cr_assert_eq(hx_http_upstream_pipe_run(&hxp, 1), HX_OK);
+
+    hxp_assert_got(64 * 26);
 }
 
 
@@ -303,7 +384,8 @@ Test(http_upstream_pipe, without_temp_file_reading_waits_for_the_client)
     hxp_backend_sends(0, 64 * 10);
     cr_assert_eq(hx_http_upstream_pipe_run(&hxp, 0), HX_OK);
 
-    cr_assert_eq(hxp.read_length, 4 * 64);
+    /* four buffers, and as many as the first pass left over busy_size */
+    cr_assert_eq(hxp.read_length, (4 + hxp.extra) * 64);
     cr_assert_eq(hxp_tf.file.fd, HX_INVALID_FILE);
     cr_assert_eq(hxp_up_rev.ready, 1);
 
