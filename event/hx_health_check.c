@@ -10,6 +10,16 @@
  * datagram, which the connection send wrappers would take for an error.
  * The reply is read into one buffer of conf->buffer_size and matched
  * after every read, so a match ends the probe as soon as it is seen.
+ *
+ * TLS (conf->ssl) is a handshake step between the connect and the send,
+ * then SSL_write()/SSL_read() in place of send()/recv(); the sockets are
+ * edge-triggered, which suits OpenSSL: WANT_READ and WANT_WRITE only
+ * come after the socket said EAGAIN.  One client context serves every
+ * probe of the process; like keepalived's SSL_GET, it verifies nothing,
+ * since the question is whether the server answers, not who it is.
+ *
+ * An EXTERNAL probe is the owner's: the checker only calls conf->probe
+ * when one is due and counts what hx_health_check_report() brings back.
  */
 
 #include <hx_config.h>
@@ -18,7 +28,9 @@
 #include <hx_upstream_peer.h>
 #include <hx_health_check.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 
 
 #define HX_HEALTH_CHECK_BUFFER  4096
@@ -38,6 +50,10 @@ static hx_int_t hx_health_check_match(hx_health_check_t *hc,
 static hx_int_t hx_health_check_http(hx_health_check_t *hc,
     hx_uint_t complete);
 static hx_uint_t hx_health_check_expects(hx_health_check_t *hc);
+static hx_int_t hx_health_check_handshake(hx_health_check_t *hc,
+    hx_connection_t *c);
+static SSL_CTX *hx_health_check_ssl_ctx(hx_log_t *log);
+static void hx_health_check_begin_external(hx_health_check_t *hc);
 static void hx_health_check_done(hx_health_check_t *hc, hx_uint_t ok,
     char *reason);
 static void hx_health_check_close(hx_health_check_t *hc);
@@ -166,6 +182,14 @@ hx_health_check_begin(hx_health_check_t *hc)
     hx_int_t          rc;
     hx_connection_t  *c;
 
+    hc->http_status = 0;
+    hc->http_md5[0] = '\0';
+
+    if (hc->conf->type == HX_HEALTH_CHECK_EXTERNAL) {
+        hx_health_check_begin_external(hc);
+        return;
+    }
+
     hx_memcpy(&hc->target, hc->sockaddr, hc->socklen);
 
     if (hc->conf->port) {
@@ -245,6 +269,19 @@ hx_health_check_io_handler(hx_event_t *ev)
 
         if (hx_event_connect_test(c) != HX_OK) {
             hx_health_check_done(hc, 0, "connect() failed");
+            return;
+        }
+    }
+
+    if (hc->conf->ssl && !hc->handshaked) {
+        rc = hx_health_check_handshake(hc, c);
+
+        if (rc == HX_AGAIN) {
+            return;
+        }
+
+        if (rc != HX_OK) {
+            hx_health_check_done(hc, 0, "SSL handshake failed");
             return;
         }
     }
@@ -346,7 +383,27 @@ hx_health_check_send(hx_health_check_t *hc, hx_connection_t *c)
     }
 
     for ( ;; ) {
-        n = send(c->fd, data + hc->sent, len - hc->sent, MSG_NOSIGNAL);
+        if (hc->ssl) {
+            ERR_clear_error();
+            n = SSL_write(hc->ssl, data + hc->sent, len - hc->sent);
+
+            if (n <= 0) {
+                err = SSL_get_error(hc->ssl, n);
+
+                if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ)
+                {
+                    return HX_AGAIN;
+                }
+
+                hx_log_error(HX_LOG_INFO, hc->log, 0,
+                             "health check SSL_write() to %V failed",
+                             &hc->name);
+                return HX_ERROR;
+            }
+
+        } else {
+            n = send(c->fd, data + hc->sent, len - hc->sent, MSG_NOSIGNAL);
+        }
 
         if (n >= 0) {
             hc->sent += n;
@@ -399,7 +456,36 @@ hx_health_check_recv(hx_health_check_t *hc, hx_connection_t *c)
             return HX_OK;
         }
 
-        n = recv(c->fd, b->last, b->end - b->last, 0);
+        if (hc->ssl) {
+            ERR_clear_error();
+            n = SSL_read(hc->ssl, b->last, b->end - b->last);
+
+            if (n <= 0) {
+                err = SSL_get_error(hc->ssl, n);
+
+                if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
+                {
+                    return HX_AGAIN;
+                }
+
+                /* close_notify, or a server that just closes */
+                if (err == SSL_ERROR_ZERO_RETURN
+                    || (err == SSL_ERROR_SYSCALL && hx_errno == 0))
+                {
+                    ERR_clear_error();
+                    return HX_OK;
+                }
+
+                hx_log_error(HX_LOG_INFO, hc->log, 0,
+                             "health check SSL_read() from %V failed",
+                             &hc->name);
+                ERR_clear_error();
+                return HX_ERROR;
+            }
+
+        } else {
+            n = recv(c->fd, b->last, b->end - b->last, 0);
+        }
 
         if (n == 0 && c->type == SOCK_STREAM) {
             return HX_OK;
@@ -509,6 +595,7 @@ hx_health_check_http(hx_health_check_t *hc, hx_uint_t complete)
     }
 
     status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+    hc->http_status = status;
 
     if (hc->conf->status == NULL) {
         if (status < 200 || status > 299) {
@@ -550,6 +637,10 @@ hx_health_check_http(hx_health_check_t *hc, hx_uint_t complete)
     }
 
     (void) hx_hex_dump(hex, md, mdlen);
+
+    if (mdlen <= 16) {
+        *hx_cpymem(hc->http_md5, hex, 2 * mdlen) = '\0';
+    }
 
     if (hc->conf->digest.len != 2 * mdlen
         || hx_strncasecmp(hex, hc->conf->digest.data, 2 * mdlen) != 0)
@@ -596,7 +687,11 @@ hx_health_check_done(hx_health_check_t *hc, hx_uint_t ok, char *reason)
                  &hc->name, ok ? "passed" : reason, hc->nfails,
                  hc->npasses);
 
-    hx_health_check_schedule(hc, hc->conf->interval);
+    /* keepalived: a retry comes after delay_before_retry, not delay_loop */
+
+    hx_health_check_schedule(hc, (!ok && hc->up && hc->conf->retry_interval)
+                                 ? hc->conf->retry_interval
+                                 : hc->conf->interval);
 
     if (hc->up != was && hc->handler) {
         hc->handler(hc, hc->up);
@@ -607,12 +702,145 @@ hx_health_check_done(hx_health_check_t *hc, hx_uint_t ok, char *reason)
 static void
 hx_health_check_close(hx_health_check_t *hc)
 {
+    if (hc->ssl) {
+        SSL_set_quiet_shutdown(hc->ssl, 1);
+        SSL_free(hc->ssl);
+        hc->ssl = NULL;
+    }
+
+    hc->handshaked = 0;
+
+    if (hc->active && hc->conf->type == HX_HEALTH_CHECK_EXTERNAL) {
+        hc->active = 0;
+
+        if (hc->conf->abort) {
+            hc->conf->abort(hc);
+        }
+    }
+
     if (hc->active && hc->pc.connection) {
         hx_close_connection(hc->pc.connection);
     }
 
     hc->pc.connection = NULL;
     hc->active = 0;
+}
+
+
+void
+hx_health_check_report(hx_health_check_t *hc, hx_uint_t ok, char *reason)
+{
+    if (!hc->running || !hc->active) {
+        return;
+    }
+
+    /* finished: nothing for hx_health_check_close() to abort */
+    hc->active = 0;
+
+    hx_health_check_done(hc, ok, reason);
+}
+
+
+static void
+hx_health_check_begin_external(hx_health_check_t *hc)
+{
+    hc->active = 1;
+
+    if (hc->conf->timeout) {
+        hx_health_check_schedule(hc, hc->conf->timeout);
+
+    } else if (hc->timer.timer_set) {
+        hx_del_timer(&hc->timer);
+    }
+
+    if (hc->conf->probe(hc) == HX_OK) {
+        return;
+    }
+
+    hc->active = 0;
+
+    hx_log_error(HX_LOG_ERR, hc->log, 0,
+                 "health check of %V could not start", &hc->name);
+
+    hx_health_check_schedule(hc, hc->conf->interval);
+}
+
+
+/* one step of the TLS handshake: HX_OK done, HX_AGAIN, HX_ERROR */
+static hx_int_t
+hx_health_check_handshake(hx_health_check_t *hc, hx_connection_t *c)
+{
+    int       n, err;
+    SSL      *ssl;
+    SSL_CTX  *ctx;
+
+    if (hc->ssl == NULL) {
+        ctx = hx_health_check_ssl_ctx(hc->log);
+        if (ctx == NULL) {
+            return HX_ERROR;
+        }
+
+        ssl = SSL_new(ctx);
+        if (ssl == NULL) {
+            return HX_ERROR;
+        }
+
+        if (SSL_set_fd(ssl, c->fd) != 1) {
+            SSL_free(ssl);
+            return HX_ERROR;
+        }
+
+        SSL_set_connect_state(ssl);
+        hc->ssl = ssl;
+    }
+
+    ERR_clear_error();
+
+    n = SSL_do_handshake(hc->ssl);
+
+    if (n == 1) {
+        hc->handshaked = 1;
+        return HX_OK;
+    }
+
+    err = SSL_get_error(hc->ssl, n);
+    ERR_clear_error();
+
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+        return HX_AGAIN;
+    }
+
+    hx_log_error(HX_LOG_INFO, hc->log, 0,
+                 "health check SSL handshake with %V failed", &hc->name);
+
+    return HX_ERROR;
+}
+
+
+/* the process's one client context, made on first use */
+static SSL_CTX *
+hx_health_check_ssl_ctx(hx_log_t *log)
+{
+    static SSL_CTX  *ctx;
+
+    if (ctx) {
+        return ctx;
+    }
+
+    ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == NULL) {
+        hx_log_error(HX_LOG_ALERT, log, 0,
+                     "SSL_CTX_new() for health checks failed");
+        return NULL;
+    }
+
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+    SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
+
+    return ctx;
 }
 
 

@@ -14,10 +14,12 @@
  *         reply, wait for a datagram that matches; without one, pass
  *         unless the target refuses (ICMP port unreachable) in time
  *   HTTP  "GET uri HTTP/1.0", the status must be in the accepted list,
- *         and the body's MD5 equal to a digest when one is given
- *
- * (keepalived's SSL_GET waits for the TLS layer, MISC_CHECK for the
- * ha module's script runner: TODO(issue 8).)
+ *         and the body's MD5 equal to a digest when one is given; with
+ *         conf->ssl the exchange goes through TLS (OpenSSL, non-blocking,
+ *         the certificate not verified: keepalived's SSL_GET)
+ *   EXTERNAL  the owner's conf->probe starts something (the ha module
+ *         runs a MISC_CHECK script) and hx_health_check_report() brings
+ *         the result back; the checker keeps the schedule and counters
  *
  * Probes are non-blocking connects with a timer for the whole exchange.
  * "fails" consecutive failures turn an up target down, "passes"
@@ -34,6 +36,7 @@
 #define HX_HEALTH_CHECK_TCP    0
 #define HX_HEALTH_CHECK_UDP    1
 #define HX_HEALTH_CHECK_HTTP   2
+#define HX_HEALTH_CHECK_EXTERNAL  3
 
 
 typedef struct hx_health_check_s  hx_health_check_t;
@@ -41,6 +44,15 @@ typedef struct hx_health_check_s  hx_health_check_t;
 /* a verdict changed: up is 1 (healthy) or 0; hc->reason says why */
 typedef void (*hx_health_check_handler_pt)(hx_health_check_t *hc,
     hx_uint_t up);
+
+/*
+ * EXTERNAL probes: probe starts one and returns HX_OK (the result comes
+ * later through hx_health_check_report()) or HX_ERROR (could not start:
+ * not the target's fault, retried after the interval); abort is called
+ * when a probe in progress is abandoned (stop, or conf->timeout).
+ */
+typedef hx_int_t (*hx_health_check_probe_pt)(hx_health_check_t *hc);
+typedef void (*hx_health_check_abort_pt)(hx_health_check_t *hc);
 
 
 /* an accepted HTTP status range, inclusive */
@@ -55,6 +67,9 @@ typedef struct {
     hx_uint_t                   type;        /* HX_HEALTH_CHECK_* */
 
     hx_msec_t                   interval;    /* between probes */
+    hx_msec_t                   retry_interval;  /* after a failure that
+                                                leaves the target up (a
+                                                retry); 0: interval */
     hx_msec_t                   jitter;      /* random extra delay, max */
     hx_msec_t                   timeout;     /* connect + exchange */
     hx_uint_t                   fails;       /* to go down */
@@ -71,6 +86,10 @@ typedef struct {
     hx_array_t                 *status;      /* hx_health_check_status_t;
                                                 NULL: 200-299 */
     hx_str_t                    digest;      /* HTTP: hex MD5 of body */
+    hx_uint_t                   ssl;         /* HTTP over TLS, unverified */
+
+    hx_health_check_probe_pt    probe;       /* EXTERNAL */
+    hx_health_check_abort_pt    abort;       /* EXTERNAL, may be NULL */
 
     hx_addr_t                  *local;       /* source address, or NULL */
 } hx_health_check_conf_t;
@@ -97,6 +116,10 @@ struct hx_health_check_s {
     hx_uint_t                   checks;      /* probes completed */
     char                       *reason;
 
+    /* HTTP: the last reply's status (0: none) and body MD5 (hex, or "") */
+    hx_uint_t                   http_status;
+    uint8_t                     http_md5[33];
+
     /* the probe in progress; private */
     hx_event_t                  timer;
     hx_peer_connection_t        pc;
@@ -104,6 +127,8 @@ struct hx_health_check_s {
     hx_buf_t                   *buf;
     size_t                      sent;
     hx_sockaddr_t               target;
+    void                       *ssl;         /* SSL * of the probe */
+    unsigned                    handshaked:1;
     unsigned                    running:1;
     unsigned                    active:1;
 };
@@ -125,6 +150,14 @@ void hx_health_check_stop(hx_health_check_t *hc);
  * structures, which belong to the parent's loop.
  */
 void hx_health_check_forget(hx_health_check_t *hc);
+
+/*
+ * The result of an EXTERNAL probe started by conf->probe: ok is 1 or 0,
+ * reason (a static string) says why it failed.  Counts as a probe done
+ * (verdict, handler, next probe).  Ignored when no probe is in progress.
+ */
+void hx_health_check_report(hx_health_check_t *hc, hx_uint_t ok,
+    char *reason);
 
 /*
  * Parses "200", "200-299" or "2xx"-style lists of accepted statuses into

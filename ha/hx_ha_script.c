@@ -45,7 +45,7 @@ struct hx_ha_proc_s {
 static void hx_ha_proc_exit(pid_t pid, int status, void *data);
 static void hx_ha_proc_timeout(hx_event_t *ev);
 static void hx_ha_proc_child(char **argv, uid_t uid, gid_t gid,
-    hx_uint_t setid);
+    hx_uint_t setid, int maxfd);
 static void hx_ha_script_run(hx_event_t *ev);
 static void hx_ha_script_done(void *data, int status, hx_uint_t timed_out);
 
@@ -55,6 +55,7 @@ hx_ha_spawn(hx_ha_cmd_t *cmd, char **extra, hx_str_t *user, hx_str_t *group,
     hx_msec_t timeout, hx_ha_proc_done_pt done, void *data, hx_log_t *log)
 {
     char           *argv[HX_HA_PROC_MAX_ARGS + 1];
+    int             maxfd;
     uid_t           uid;
     gid_t           gid;
     pid_t           pid;
@@ -112,6 +113,12 @@ hx_ha_spawn(hx_ha_cmd_t *cmd, char **extra, hx_str_t *user, hx_str_t *group,
     (void) hx_cpystrn((uint8_t *) p->name, (uint8_t *) argv[0],
                       sizeof(p->name));
 
+    maxfd = (int) sysconf(_SC_OPEN_MAX);
+
+    if (maxfd == -1 || maxfd > 65536) {
+        maxfd = 65536;
+    }
+
     pid = fork();
 
     if (pid == -1) {
@@ -122,7 +129,7 @@ hx_ha_spawn(hx_ha_cmd_t *cmd, char **extra, hx_str_t *user, hx_str_t *group,
     }
 
     if (pid == 0) {
-        hx_ha_proc_child(argv, uid, gid, setid);
+        hx_ha_proc_child(argv, uid, gid, setid, maxfd);
     }
 
     p->pid = pid;
@@ -150,9 +157,14 @@ hx_ha_spawn(hx_ha_cmd_t *cmd, char **extra, hx_str_t *user, hx_str_t *group,
 }
 
 
-/* between fork() and exec: async-signal-safe calls only */
+/*
+ * Between fork() and exec: async-signal-safe calls only.  Every
+ * descriptor above stderr is closed, so that a script outliving the
+ * master (a notify script, a hung check) holds no listening socket.
+ */
 static void
-hx_ha_proc_child(char **argv, uid_t uid, gid_t gid, hx_uint_t setid)
+hx_ha_proc_child(char **argv, uid_t uid, gid_t gid, hx_uint_t setid,
+    int maxfd)
 {
     int       fd, sig;
     sigset_t  set;
@@ -178,6 +190,10 @@ hx_ha_proc_child(char **argv, uid_t uid, gid_t gid, hx_uint_t setid)
         if (fd > STDERR_FILENO) {
             (void) close(fd);
         }
+    }
+
+    for (fd = STDERR_FILENO + 1; fd < maxfd; fd++) {
+        (void) close(fd);
     }
 
     if (setid) {

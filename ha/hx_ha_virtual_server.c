@@ -5,16 +5,17 @@
  *
  * The blocks follow the VRRP module's pattern: a block gets a fresh
  * hx_ha_conf_ctx_t whose block_conf slot of this module points at the
- * object being filled, so generic setters write straight into it.  The
- * checker blocks (TCP_CHECK) have no context bit left in hx_ha.h, so they
- * are parsed by a block handler with a small table of their own; the
- * generic setters serve there too, called with the table's row.
+ * object being filled, so generic setters write straight into it.  That
+ * holds for the checker blocks (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK)
+ * and url { } too: hx_ha.h has no context bit left for them, so they use
+ * bits below its byte (hx_ha_virtual_server.h), which only this module's
+ * rows carry.
  *
  * What needs the kernel's IPVS is refused at -t with the reason: lb_kind
  * DR and TUN, fwmark services, virtual_server_group, the lblc and lblcr
- * schedulers.  Checkers hanx does not run yet (HTTP_GET, SSL_GET,
- * MISC_CHECK, ...) are refused by name, rather than a configuration
- * loading without the health checks its author counts on.
+ * schedulers.  Checkers hanx does not run (SMTP_CHECK, DNS_CHECK, ...)
+ * are refused by name, rather than a configuration loading without the
+ * health checks its author counts on.
  *
  * When the ha block closes, each virtual_server's real_servers become the
  * peers of an hx_upstream_t with the chosen balancer, persistence and a
@@ -26,7 +27,11 @@
 #include <hx_core.h>
 #include <hx_event.h>
 #include <hx_ha.h>
+#include <hx_health_check.h>
 #include "hx_ha_virtual_server.h"
+
+#include <grp.h>
+#include <pwd.h>
 
 
 static void *hx_ha_vs_create_main_conf(hx_conf_t *cf);
@@ -52,10 +57,18 @@ static char *hx_ha_vs_ipvs_only(hx_conf_t *cf, hx_command_t *cmd,
     void *conf);
 static char *hx_ha_vs_unsupported_check(hx_conf_t *cf, hx_command_t *cmd,
     void *conf);
-static char *hx_ha_vs_tcp_check(hx_conf_t *cf, hx_command_t *cmd,
+static char *hx_ha_vs_check(hx_conf_t *cf, hx_command_t *cmd, void *conf);
+static char *hx_ha_vs_url(hx_conf_t *cf, hx_command_t *cmd, void *conf);
+static char *hx_ha_vs_status_code(hx_conf_t *cf, hx_command_t *cmd,
     void *conf);
-static char *hx_ha_vs_check_line(hx_conf_t *cf, hx_command_t *dummy,
+static char *hx_ha_vs_misc_path(hx_conf_t *cf, hx_command_t *cmd,
     void *conf);
+static char *hx_ha_vs_misc_user(hx_conf_t *cf, hx_command_t *cmd,
+    void *conf);
+static hx_int_t hx_ha_vs_cmd(hx_conf_t *cf, hx_str_t *text,
+    hx_ha_cmd_t **cmd);
+static char *hx_ha_vs_complete_http(hx_conf_t *cf, hx_ha_vs_conf_t *vs,
+    hx_ha_rs_conf_t *rs, hx_ha_check_conf_t *ck);
 static char *hx_ha_vs_complete(hx_conf_t *cf, hx_ha_vs_conf_t *vs);
 static char *hx_ha_vs_complete_check(hx_conf_t *cf, hx_ha_vs_conf_t *vs,
     hx_ha_rs_conf_t *rs, hx_ha_check_conf_t *ck);
@@ -103,13 +116,34 @@ static hx_ha_conf_msec_bounds_t  hx_ha_vs_warmup_bounds = {
       offsetof(hx_ha_rs_conf_t, field),                                       \
       post }
 
-#define HX_HA_CHECK(name, set, field, post)                                  \
+/* the checkers that open a connection, and all of them */
+#define HX_HA_NET_CHECKS   (HX_HA_TCP_CHECK_CONF|HX_HA_HTTP_CHECK_CONF)
+#define HX_HA_ALL_CHECKS   (HX_HA_NET_CHECKS|HX_HA_MISC_CHECK_CONF)
+
+#define HX_HA_CHECK(ctx, name, args, set, field, post)                       \
     { hx_string(name),                                                        \
-      HX_CONF_TAKE1,                                                          \
+      ctx|args,                                                               \
       set,                                                                    \
-      0,                                                                      \
+      HX_HA_BLOCK_CONF_OFFSET,                                                \
       offsetof(hx_ha_check_conf_t, field),                                    \
       post }
+
+#define HX_HA_URL(name, args, set, field)                                    \
+    { hx_string(name),                                                        \
+      HX_HA_URL_CONF|args,                                                    \
+      set,                                                                    \
+      HX_HA_BLOCK_CONF_OFFSET,                                                \
+      offsetof(hx_ha_check_url_t, field),                                     \
+      NULL }
+
+/* a checker block; the offset says which (HX_HA_CHECK_*) */
+#define HX_HA_CHECK_BLOCK(name, type)                                         \
+    { hx_string(name),                                                        \
+      HX_HA_RS_CONF|HX_CONF_BLOCK|HX_CONF_NOARGS,                             \
+      hx_ha_vs_check,                                                         \
+      HX_HA_BLOCK_CONF_OFFSET,                                                \
+      type,                                                                   \
+      NULL }
 
 #define HX_HA_NO_CHECK(name)                                                  \
     { hx_string(name),                                                        \
@@ -193,49 +227,65 @@ static hx_command_t  hx_ha_vs_commands[] = {
              NULL),
     HX_HA_RS("notify_down", HX_CONF_TAKE1, hx_conf_set_str_slot,
              notify_down, NULL),
+    HX_HA_RS("virtualhost", HX_CONF_TAKE1, hx_conf_set_str_slot,
+             virtualhost, NULL),
 
-    { hx_string("TCP_CHECK"),
-      HX_HA_RS_CONF|HX_CONF_BLOCK|HX_CONF_NOARGS,
-      hx_ha_vs_tcp_check,
-      HX_HA_BLOCK_CONF_OFFSET,
-      0,
-      NULL },
+    HX_HA_CHECK_BLOCK("TCP_CHECK", HX_HA_CHECK_TCP),
+    HX_HA_CHECK_BLOCK("HTTP_GET", HX_HA_CHECK_HTTP),
+    HX_HA_CHECK_BLOCK("SSL_GET", HX_HA_CHECK_SSL),
+    HX_HA_CHECK_BLOCK("MISC_CHECK", HX_HA_CHECK_MISC),
 
-    HX_HA_NO_CHECK("HTTP_GET"),
-    HX_HA_NO_CHECK("SSL_GET"),
-    HX_HA_NO_CHECK("MISC_CHECK"),
+    /* inside the checker blocks */
+
+    HX_HA_CHECK(HX_HA_NET_CHECKS, "connect_ip", HX_CONF_TAKE1,
+                hx_conf_set_str_slot, connect_ip, NULL),
+    HX_HA_CHECK(HX_HA_NET_CHECKS, "connect_port", HX_CONF_TAKE1,
+                hx_conf_set_num_slot, connect_port, &hx_ha_vs_port_bounds),
+    HX_HA_CHECK(HX_HA_NET_CHECKS, "bindto", HX_CONF_TAKE1,
+                hx_conf_set_str_slot, bindto, NULL),
+    HX_HA_CHECK(HX_HA_NET_CHECKS, "bind_port", HX_CONF_TAKE1,
+                hx_conf_set_num_slot, bind_port, &hx_ha_vs_port_bounds),
+    HX_HA_CHECK(HX_HA_NET_CHECKS, "connect_timeout", HX_CONF_TAKE1,
+                hx_ha_conf_set_dsec_slot, connect_timeout,
+                &hx_ha_vs_time_bounds),
+    HX_HA_CHECK(HX_HA_NET_CHECKS, "nb_get_retry", HX_CONF_TAKE1,
+                hx_conf_set_num_slot, retry, &hx_ha_vs_retry_bounds),
+    HX_HA_CHECK(HX_HA_ALL_CHECKS, "retry", HX_CONF_TAKE1,
+                hx_conf_set_num_slot, retry, &hx_ha_vs_retry_bounds),
+    HX_HA_CHECK(HX_HA_ALL_CHECKS, "delay_before_retry", HX_CONF_TAKE1,
+                hx_ha_conf_set_dsec_slot, delay_before_retry,
+                &hx_ha_vs_warmup_bounds),
+    HX_HA_CHECK(HX_HA_ALL_CHECKS, "delay_loop", HX_CONF_TAKE1,
+                hx_ha_conf_set_dsec_slot, delay_loop, &hx_ha_vs_time_bounds),
+    HX_HA_CHECK(HX_HA_ALL_CHECKS, "warmup", HX_CONF_TAKE1,
+                hx_ha_conf_set_dsec_slot, warmup, &hx_ha_vs_warmup_bounds),
+    HX_HA_CHECK(HX_HA_HTTP_CHECK_CONF, "virtualhost", HX_CONF_TAKE1,
+                hx_conf_set_str_slot, virtualhost, NULL),
+    HX_HA_CHECK(HX_HA_HTTP_CHECK_CONF, "url", HX_CONF_BLOCK|HX_CONF_NOARGS,
+                hx_ha_vs_url, urls, NULL),
+    HX_HA_CHECK(HX_HA_MISC_CHECK_CONF, "misc_path", HX_CONF_TAKE1,
+                hx_ha_vs_misc_path, misc_path, NULL),
+    HX_HA_CHECK(HX_HA_MISC_CHECK_CONF, "misc_timeout", HX_CONF_TAKE1,
+                hx_ha_conf_set_dsec_slot, misc_timeout,
+                &hx_ha_vs_time_bounds),
+    HX_HA_CHECK(HX_HA_MISC_CHECK_CONF, "misc_dynamic",
+                HX_CONF_NOARGS|HX_CONF_TAKE1, hx_ha_conf_set_keyword_slot,
+                misc_dynamic, NULL),
+    HX_HA_CHECK(HX_HA_MISC_CHECK_CONF, "user", HX_CONF_TAKE12,
+                hx_ha_vs_misc_user, user, NULL),
+
+    HX_HA_URL("path", HX_CONF_TAKE1, hx_conf_set_str_slot, path),
+    HX_HA_URL("digest", HX_CONF_TAKE1, hx_conf_set_str_slot, digest),
+    HX_HA_URL("status_code", HX_CONF_1MORE, hx_ha_vs_status_code, status),
+    HX_HA_URL("virtualhost", HX_CONF_TAKE1, hx_conf_set_str_slot,
+              virtualhost),
+
     HX_HA_NO_CHECK("SMTP_CHECK"),
     HX_HA_NO_CHECK("DNS_CHECK"),
     HX_HA_NO_CHECK("UDP_CHECK"),
     HX_HA_NO_CHECK("PING_CHECK"),
     HX_HA_NO_CHECK("BFD_CHECK"),
     HX_HA_NO_CHECK("FILE_CHECK"),
-
-    hx_null_command
-};
-
-
-/* the contents of TCP_CHECK { }, run by hx_ha_vs_check_line() */
-static hx_command_t  hx_ha_vs_tcp_check_commands[] = {
-
-    HX_HA_CHECK("connect_ip", hx_conf_set_str_slot, connect_ip, NULL),
-    HX_HA_CHECK("connect_port", hx_conf_set_num_slot, connect_port,
-                &hx_ha_vs_port_bounds),
-    HX_HA_CHECK("bindto", hx_conf_set_str_slot, bindto, NULL),
-    HX_HA_CHECK("bind_port", hx_conf_set_num_slot, bind_port,
-                &hx_ha_vs_port_bounds),
-    HX_HA_CHECK("connect_timeout", hx_ha_conf_set_dsec_slot,
-                connect_timeout, &hx_ha_vs_time_bounds),
-    HX_HA_CHECK("retry", hx_conf_set_num_slot, retry,
-                &hx_ha_vs_retry_bounds),
-    HX_HA_CHECK("nb_get_retry", hx_conf_set_num_slot, retry,
-                &hx_ha_vs_retry_bounds),
-    HX_HA_CHECK("delay_before_retry", hx_ha_conf_set_dsec_slot,
-                delay_before_retry, &hx_ha_vs_warmup_bounds),
-    HX_HA_CHECK("delay_loop", hx_ha_conf_set_dsec_slot, delay_loop,
-                &hx_ha_vs_time_bounds),
-    HX_HA_CHECK("warmup", hx_ha_conf_set_dsec_slot, warmup,
-                &hx_ha_vs_warmup_bounds),
 
     hx_null_command
 };
@@ -744,11 +794,11 @@ hx_ha_vs_unsupported_check(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 }
 
 
+/* TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK { }: cmd->offset is the type */
 static char *
-hx_ha_vs_tcp_check(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+hx_ha_vs_check(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 {
-    char                *rv;
-    hx_conf_t            save;
+    hx_uint_t            ctx;
     hx_ha_rs_conf_t     *rs = conf;
     hx_ha_check_conf_t  *ck;
 
@@ -759,7 +809,7 @@ hx_ha_vs_tcp_check(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 
     hx_memzero(ck, sizeof(hx_ha_check_conf_t));
 
-    ck->type = HX_HA_CHECK_TCP;
+    ck->type = cmd->offset;
     ck->name = cmd->name;
     ck->connect_port = HX_CONF_UNSET;
     ck->bind_port = HX_CONF_UNSET;
@@ -768,60 +818,130 @@ hx_ha_vs_tcp_check(hx_conf_t *cf, hx_command_t *cmd, void *conf)
     ck->delay_before_retry = HX_CONF_UNSET_MSEC;
     ck->delay_loop = HX_CONF_UNSET_MSEC;
     ck->warmup = HX_CONF_UNSET_MSEC;
+    ck->misc_timeout = HX_CONF_UNSET_MSEC;
+    ck->misc_dynamic = HX_CONF_UNSET;
     hx_ha_conf_pos(cf, &ck->pos);
 
-    save = *cf;
-    cf->handler = hx_ha_vs_check_line;
-    cf->handler_conf = ck;
+    switch (ck->type) {
 
-    rv = hx_conf_parse(cf, NULL);
+    case HX_HA_CHECK_TCP:
+        ctx = HX_HA_TCP_CHECK_CONF;
+        break;
 
-    *cf = save;
+    case HX_HA_CHECK_MISC:
+        ctx = HX_HA_MISC_CHECK_CONF;
+        break;
 
-    return rv;
-}
+    default: /* HTTP_GET, SSL_GET */
+        ctx = HX_HA_HTTP_CHECK_CONF;
 
-
-/* one line inside a checker block, looked up in the checker's table */
-static char *
-hx_ha_vs_check_line(hx_conf_t *cf, hx_command_t *dummy, void *conf)
-{
-    char          *rv;
-    hx_str_t      *name;
-    hx_command_t  *cmd;
-
-    (void) dummy;
-
-    name = cf->args->elts;
-
-    for (cmd = hx_ha_vs_tcp_check_commands; cmd->name.len; cmd++) {
-        if (hx_str_eq(name, &cmd->name)) {
-            break;
+        ck->urls = hx_array_create(cf->pool, 1, sizeof(hx_ha_check_url_t));
+        if (ck->urls == NULL) {
+            return HX_CONF_ERROR;
         }
     }
 
-    if (cmd->name.len == 0) {
-        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "unknown directive \"%V\" in TCP_CHECK", name);
+    return hx_ha_vs_parse_block(cf, ck, ctx);
+}
+
+
+static char *
+hx_ha_vs_url(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    hx_ha_check_conf_t  *ck = conf;
+    hx_ha_check_url_t   *url;
+
+    (void) cmd;
+
+    url = hx_array_push(ck->urls);
+    if (url == NULL) {
         return HX_CONF_ERROR;
     }
 
-    if (cf->args->nelts != 2) {
-        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "invalid number of arguments in \"%V\" directive",
-                          name);
+    hx_memzero(url, sizeof(hx_ha_check_url_t));
+    hx_ha_conf_pos(cf, &url->pos);
+
+    return hx_ha_vs_parse_block(cf, url, HX_HA_URL_CONF);
+}
+
+
+/* status_code 200 [201-204 3xx ...] */
+static char *
+hx_ha_vs_status_code(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    hx_str_t           *value;
+    hx_uint_t           i;
+    hx_ha_check_url_t  *url = conf;
+
+    (void) cmd;
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (hx_health_check_add_status(cf->pool, &url->status, &value[i])
+            != HX_OK)
+        {
+            hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                              "invalid status_code \"%V\"", &value[i]);
+            return HX_CONF_ERROR;
+        }
+    }
+
+    return HX_CONF_OK;
+}
+
+
+static char *
+hx_ha_vs_misc_path(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    hx_ha_check_conf_t  *ck = conf;
+
+    (void) cmd;
+
+    if (ck->misc_path) {
+        return "is duplicate";
+    }
+
+    ck->misc_path = hx_ha_vrrp_parse_cmd(cf, cf->args->elts, 2);
+
+    return ck->misc_path ? HX_CONF_OK : HX_CONF_ERROR;
+}
+
+
+/* user NAME [GROUP]: who MISC_CHECK's script runs as */
+static char *
+hx_ha_vs_misc_user(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    hx_str_t            *value;
+    struct group        *gr;
+    struct passwd       *pw;
+    hx_ha_check_conf_t  *ck = conf;
+
+    (void) cmd;
+
+    value = cf->args->elts;
+
+    pw = getpwnam((char *) value[1].data);
+    if (pw == NULL) {
+        hx_conf_log_error(HX_LOG_EMERG, cf, 0, "user \"%V\" does not exist",
+                          &value[1]);
         return HX_CONF_ERROR;
     }
 
-    rv = cmd->set(cf, cmd, conf);
+    ck->user = value[1];
 
-    if (rv == HX_CONF_OK || rv == HX_CONF_ERROR) {
-        return rv;
+    if (cf->args->nelts == 3) {
+        gr = getgrnam((char *) value[2].data);
+        if (gr == NULL) {
+            hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                              "group \"%V\" does not exist", &value[2]);
+            return HX_CONF_ERROR;
+        }
+
+        ck->group = value[2];
     }
 
-    hx_conf_log_error(HX_LOG_EMERG, cf, 0, "\"%V\" directive %s", name, rv);
-
-    return HX_CONF_ERROR;
+    return HX_CONF_OK;
 }
 
 
@@ -867,6 +987,13 @@ hx_ha_vs_complete(hx_conf_t *cf, hx_ha_vs_conf_t *vs)
     hx_conf_init_value(vs->quorum, 1);
     hx_conf_init_value(vs->hysteresis, 0);
 
+    if (hx_ha_vs_cmd(cf, &vs->quorum_up, &vs->quorum_up_cmd) != HX_OK
+        || hx_ha_vs_cmd(cf, &vs->quorum_down, &vs->quorum_down_cmd)
+           != HX_OK)
+    {
+        return HX_CONF_ERROR;
+    }
+
     if (vs->lb_algo.data == NULL) {
         /* IPVS's own default scheduler */
         hx_str_set(&vs->lb_algo, "wlc");
@@ -907,6 +1034,14 @@ hx_ha_vs_complete(hx_conf_t *cf, hx_ha_vs_conf_t *vs)
             rs[i].inhibit_on_failure = vs->inhibit_on_failure;
         }
 
+        if (hx_ha_vs_cmd(cf, &rs[i].notify_up, &rs[i].notify_up_cmd)
+            != HX_OK
+            || hx_ha_vs_cmd(cf, &rs[i].notify_down, &rs[i].notify_down_cmd)
+               != HX_OK)
+        {
+            return HX_CONF_ERROR;
+        }
+
         ck = rs[i].checks->elts;
 
         for (j = 0; j < rs[i].checks->nelts; j++) {
@@ -933,10 +1068,25 @@ hx_ha_vs_complete_check(hx_conf_t *cf, hx_ha_vs_conf_t *vs,
     hx_str_t  *ip;
 
     hx_conf_init_msec_value(ck->connect_timeout, 5000);
-    hx_conf_init_value(ck->retry, 1);
+    hx_conf_init_value(ck->retry, ck->type == HX_HA_CHECK_MISC ? 0 : 1);
     hx_conf_init_msec_value(ck->delay_before_retry, 1000);
     hx_conf_init_msec_value(ck->delay_loop, vs->delay_loop);
     hx_conf_init_msec_value(ck->warmup, 0);
+    hx_conf_init_msec_value(ck->misc_timeout, ck->delay_loop);
+    hx_conf_init_value(ck->misc_dynamic, 0);
+
+    if (ck->type == HX_HA_CHECK_MISC) {
+        if (ck->misc_path == NULL) {
+            hx_ha_conf_log(HX_LOG_EMERG, cf, &ck->pos,
+                           "MISC_CHECK without misc_path");
+            return HX_CONF_ERROR;
+        }
+
+        if (ck->user.len) {
+            ck->misc_path->user = ck->user;
+            ck->misc_path->group = ck->group;
+        }
+    }
 
     if (ck->connect_ip.len) {
         ip = &ck->connect_ip;
@@ -984,7 +1134,88 @@ hx_ha_vs_complete_check(hx_conf_t *cf, hx_ha_vs_conf_t *vs,
         }
     }
 
+    if (ck->type == HX_HA_CHECK_HTTP || ck->type == HX_HA_CHECK_SSL) {
+        return hx_ha_vs_complete_http(cf, vs, rs, ck);
+    }
+
     return HX_CONF_OK;
+}
+
+
+/* the urls' defaults and the Host header: virtualhost, else ip:port */
+static char *
+hx_ha_vs_complete_http(hx_conf_t *cf, hx_ha_vs_conf_t *vs,
+    hx_ha_rs_conf_t *rs, hx_ha_check_conf_t *ck)
+{
+    uint8_t             buf[HX_SOCKADDR_STRLEN];
+    size_t              len;
+    hx_uint_t           i;
+    hx_ha_check_url_t  *url;
+
+    if (ck->urls->nelts == 0) {
+        hx_ha_conf_log(HX_LOG_EMERG, cf, &ck->pos, "%V without url",
+                       &ck->name);
+        return HX_CONF_ERROR;
+    }
+
+    url = ck->urls->elts;
+
+    for (i = 0; i < ck->urls->nelts; i++) {
+        if (url[i].path.len == 0) {
+            hx_str_set(&url[i].path, "/");
+        }
+
+        if (url[i].digest.len && url[i].digest.len != 32) {
+            hx_ha_conf_log(HX_LOG_EMERG, cf, &url[i].pos,
+                           "digest \"%V\" is not an MD5 sum (32 hex "
+                           "digits)", &url[i].digest);
+            return HX_CONF_ERROR;
+        }
+    }
+
+    if (ck->virtualhost.len) {
+        ck->host = ck->virtualhost;
+
+    } else if (rs->virtualhost.len) {
+        ck->host = rs->virtualhost;
+
+    } else if (vs->virtualhost.len) {
+        ck->host = vs->virtualhost;
+
+    } else {
+        len = hx_sock_ntop(ck->connect.sockaddr, ck->connect.socklen, buf,
+                           sizeof(buf), 1);
+
+        ck->host.data = hx_pnalloc(cf->pool, len);
+        if (ck->host.data == NULL) {
+            return HX_CONF_ERROR;
+        }
+
+        ck->host.len = len;
+        hx_memcpy(ck->host.data, buf, len);
+    }
+
+    return HX_CONF_OK;
+}
+
+
+/* a notify or quorum command line, split as keepalived splits it */
+static hx_int_t
+hx_ha_vs_cmd(hx_conf_t *cf, hx_str_t *text, hx_ha_cmd_t **cmd)
+{
+    hx_str_t  args[2];
+
+    if (text->len == 0) {
+        *cmd = NULL;
+        return HX_OK;
+    }
+
+    args[0] = *text;
+    args[1] = *text;
+
+    *cmd = hx_ha_vrrp_parse_cmd(cf, args, 2);
+
+    return *cmd ? HX_OK : HX_ERROR;
 }
 
 

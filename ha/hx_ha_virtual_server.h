@@ -20,13 +20,37 @@
 #define HX_HA_VS_CONF            0x40000000   /* virtual_server { } */
 #define HX_HA_RS_CONF            0x80000000   /* real_server { } */
 
+/*
+ * The checker blocks and url { }: hx_ha.h's high byte is used up, so
+ * they take bits between the arity bits and it, which only the ha
+ * dispatch ever sees (cf->cmd_type while such a block is parsed).
+ */
+#define HX_HA_TCP_CHECK_CONF     0x00100000   /* TCP_CHECK { } */
+#define HX_HA_HTTP_CHECK_CONF    0x00200000   /* HTTP_GET, SSL_GET { } */
+#define HX_HA_MISC_CHECK_CONF    0x00400000   /* MISC_CHECK { } */
+#define HX_HA_URL_CONF           0x00800000   /* url { } */
+
 #define HX_HA_CHECK_TCP          1
+#define HX_HA_CHECK_HTTP         2
+#define HX_HA_CHECK_SSL          3
+#define HX_HA_CHECK_MISC         4
 
 
-/* one checker of a real_server: TCP_CHECK { } */
+/* url { } of HTTP_GET and SSL_GET: every url of a checker must pass */
+typedef struct {
+    hx_str_t             path;              /* "/" when not given */
+    hx_str_t             digest;            /* hex MD5 of the body, or "" */
+    hx_array_t          *status;            /* hx_health_check_status_t;
+                                               NULL: 200-299 */
+    hx_str_t             virtualhost;       /* empty: the checker's */
+    hx_ha_conf_pos_t     pos;
+} hx_ha_check_url_t;
+
+
+/* one checker of a real_server: TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK */
 typedef struct {
     hx_uint_t            type;              /* HX_HA_CHECK_* */
-    hx_str_t             name;              /* "TCP_CHECK" */
+    hx_str_t             name;              /* "TCP_CHECK", "HTTP_GET", ... */
 
     hx_str_t             connect_ip;        /* empty: the real server's */
     hx_int_t             connect_port;      /* unset: the real server's */
@@ -38,9 +62,23 @@ typedef struct {
     hx_msec_t            delay_loop;        /* unset: the virtual server's */
     hx_msec_t            warmup;
 
+    /* HTTP_GET, SSL_GET */
+    hx_array_t          *urls;              /* hx_ha_check_url_t */
+    hx_str_t             virtualhost;       /* empty: real server's, then
+                                               the virtual server's */
+
+    /* MISC_CHECK */
+    hx_ha_cmd_t         *misc_path;         /* the command line */
+    hx_msec_t            misc_timeout;      /* unset: the delay_loop */
+    hx_flag_t            misc_dynamic;      /* exit 2..255: weight code-2 */
+    hx_str_t             user;              /* run as; empty: script_user */
+    hx_str_t             group;
+
     /* resolved when the ha block closes */
     hx_addr_t            connect;           /* address and port dialled */
     hx_addr_t            bind;              /* local address, or NULL */
+    hx_str_t             host;              /* HTTP: the Host header sent
+                                               (virtualhost, else ip:port) */
 
     hx_ha_conf_pos_t     pos;
 } hx_ha_check_conf_t;
@@ -56,6 +94,9 @@ typedef struct {
     hx_flag_t            inhibit_on_failure;
     hx_str_t             notify_up;
     hx_str_t             notify_down;
+    hx_str_t             virtualhost;       /* for its HTTP/SSL checkers */
+    hx_ha_cmd_t         *notify_up_cmd;     /* notify_up / notify_down */
+    hx_ha_cmd_t         *notify_down_cmd;   /* split into argv at close */
     hx_array_t          *checks;            /* hx_ha_check_conf_t */
     hx_ha_vs_conf_t     *vs;
     hx_ha_conf_pos_t     pos;
@@ -81,6 +122,8 @@ struct hx_ha_vs_conf_s {
     hx_int_t             hysteresis;
     hx_str_t             quorum_up;
     hx_str_t             quorum_down;
+    hx_ha_cmd_t         *quorum_up_cmd;     /* quorum_up / quorum_down */
+    hx_ha_cmd_t         *quorum_down_cmd;   /* split into argv at close */
     hx_str_t             virtualhost;
 
     hx_ha_rs_conf_t     *sorry_server;
@@ -110,6 +153,14 @@ hx_ha_vs_main_conf_t *hx_ha_vs_cycle_conf(hx_cycle_t *cycle);
  * never past last.
  */
 uint8_t *hx_ha_vs_print(hx_ha_vs_conf_t *vs, uint8_t *b, uint8_t *last);
+
+
+/*
+ * hx_ha_check_run.c: the VRRP runtime calls it when an instance adds or
+ * removes its VIPs, so that the checks of ha_suspend virtual servers run
+ * only while this node holds their address.
+ */
+void hx_ha_check_vips_changed(void);
 
 
 extern hx_module_t  hx_ha_virtual_server_module;

@@ -174,4 +174,12 @@ char *hx_ha_vrrp_init_main_conf(hx_conf_t *cf, void *conf);
 /* parses "ADDR" into a (no port, no prefix); HX_OK or HX_DECLINED */
 hx_int_t hx_ha_parse_addr(uint8_t *text, size_t len, hx_ha_addr_t *a);
 
+/*
+ * keepalived's command form (args[1] is the program and its arguments in
+ * one word, split at white space; args[2], args[3]: user and group) into
+ * a program to run; n is the number of args.  NULL on error (logged).
+ */
+hx_ha_cmd_t *hx_ha_vrrp_parse_cmd(hx_conf_t *cf, hx_str_t *args,
+    hx_uint_t n);
+
 #endif /* HX_HA_HX_HA_VRRP_H */

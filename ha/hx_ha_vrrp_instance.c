@@ -17,6 +17,7 @@
 #include <hx_process.h>
 #include <hx_ha.h>
 #include <hx_ha_runtime.h>
+#include <hx_ha_virtual_server.h>
 
 
 static uint8_t *hx_ha_vr_log_handler(hx_log_t *log, uint8_t *buf,
@@ -640,6 +641,9 @@ hx_ha_vr_vips(hx_ha_vr_t *vr, hx_uint_t add)
 
     /* our source address skips VIPs: the choice may change */
     hx_ha_vr_saddr(vr);
+
+    /* ha_suspend: virtual servers on these addresses check or pause */
+    hx_ha_check_vips_changed();
 }
 
 

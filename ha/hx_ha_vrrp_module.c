@@ -71,8 +71,6 @@ static char *hx_ha_vrrp_track_line(hx_conf_t *cf, void *conf);
 static char *hx_ha_vrrp_group(hx_conf_t *cf, hx_command_t *cmd, void *conf);
 static char *hx_ha_vrrp_group_line(hx_conf_t *cf, void *conf);
 
-static hx_ha_cmd_t *hx_ha_vrrp_parse_cmd(hx_conf_t *cf, hx_str_t *args,
-    hx_uint_t n);
 
 static void *hx_ha_vrrp_create_main_conf(hx_conf_t *cf);
 
@@ -798,7 +796,7 @@ hx_ha_vrrp_cmd(hx_conf_t *cf, hx_command_t *cmd, void *conf)
  * keepalived's form: the program and its arguments in one (usually
  * quoted) word, split at white space, then an optional user and group.
  */
-static hx_ha_cmd_t *
+hx_ha_cmd_t *
 hx_ha_vrrp_parse_cmd(hx_conf_t *cf, hx_str_t *args, hx_uint_t n)
 {
     char          **argv;

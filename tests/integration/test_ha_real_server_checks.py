@@ -93,11 +93,11 @@ def test_a_dead_real_server_is_removed_and_comes_back(ha, backends):
                     % name(b), timeout=3)
 
 
-def test_retry_waits_for_more_failures(ha, backends):
+def test_retries_come_after_delay_before_retry(ha, backends):
     a = backends(TcpBackend, "a")
 
     ha.write_config(config(vs_block([a], check="connect_timeout 0.2;"
-                                    " retry 2; delay_before_retry 0.1;")))
+                                    " retry 2; delay_before_retry 0.6;")))
     ha.start(wait_ports=[])
     ha.wait_for_log(r"real server checks started: 1 checkers")
 
@@ -105,9 +105,33 @@ def test_retry_waits_for_more_failures(ha, backends):
     gone = time.monotonic()
 
     ha.wait_for_log(r"Removing service %s" % name(a), timeout=5)
+    took = time.monotonic() - gone
 
-    # three failed probes, one per delay_loop
-    assert time.monotonic() - gone >= 2 * 0.2 - 0.05
+    # the first failure within a delay_loop (0.2), then two retries each
+    # delay_before_retry (0.6) later, not one delay_loop later
+    assert took >= 2 * 0.6 - 0.05
+    assert took < 2 * 0.6 + 0.2 + 0.6
+
+
+def test_a_down_server_is_probed_every_delay_loop_again(ha, backends):
+    a = backends(TcpBackend, "a")
+    a_port = a.port
+
+    ha.write_config(config(vs_block([a], check="connect_timeout 0.2;"
+                                    " retry 0; delay_before_retry 5;")))
+    ha.start(wait_ports=[])
+    ha.wait_for_log(r"real server checks started: 1 checkers")
+
+    a.stop()
+    ha.wait_for_log(r"Removing service %s" % name(a), timeout=3)
+
+    # once it is out, the next probes come every delay_loop (0.2 s), so a
+    # restarted server is back well before delay_before_retry (5 s)
+    back = backends(TcpBackend, "a2", port=a_port)
+    assert back.port == a_port
+    started = time.monotonic()
+    ha.wait_for_log(r"Adding service %s" % name(a), timeout=3)
+    assert time.monotonic() - started < 1.5
 
 
 def test_inhibit_on_failure_disables_instead(ha, backends):

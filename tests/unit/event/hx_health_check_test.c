@@ -3,7 +3,8 @@
  * and a worker-style event loop: a TCP connect passes or fails, "fails"
  * failures turn a target down and "passes" successes back up, send and
  * expect (string and regex), HTTP status and digest, UDP refusals and
- * replies, the probe timeout, and stopping leaves nothing behind.
+ * replies, the probe timeout, and stopping leaves nothing behind; the
+ * retry interval after a failure; EXTERNAL probes the owner reports on.
  * Servers that must answer run in a thread of the test.
  */
 
@@ -326,6 +327,199 @@ Test(health_check, a_wrong_digest_fails)
 
     cr_assert_eq(verdict, 0);
     cr_assert_str_eq(hc.reason, "digest does not match");
+}
+
+
+Test(health_check, an_http_failure_records_the_status_and_the_md5)
+{
+    serve(SOCK_STREAM, "HTTP/1.0 503 Busy\r\n\r\nbody");
+
+    conf.type = HX_HEALTH_CHECK_HTTP;
+    hx_str_set(&conf.digest, "00000000000000000000000000000000");
+
+    start(1);
+    run_checks(1);
+
+    cr_assert_eq(verdict, 0);
+    cr_assert_eq(hc.http_status, 503);
+    cr_assert_str_eq(hc.reason, "HTTP status not accepted");
+
+    /* 5xx accepted: now the digest is what fails, and it is kept */
+
+    hx_health_check_stop(&hc);
+    hx_memzero(&hc, sizeof(hc));
+    conf.status = NULL;
+    {
+        hx_str_t  s;
+
+        hx_str_set(&s, "5xx");
+        cr_assert_eq(hx_health_check_add_status(hxt_cycle.pool,
+                                                &conf.status, &s), HX_OK);
+    }
+
+    start(1);
+    run_checks(1);
+
+    cr_assert_str_eq(hc.reason, "digest does not match");
+    cr_assert_str_eq((char *) hc.http_md5,
+                     "841a2d689ad86bd1611447453c22c6fc");
+}
+
+
+Test(health_check, retries_come_after_the_retry_interval)
+{
+    int        s;
+    hx_msec_t  began;
+
+    /* bound, not listening: every connect is refused */
+    s = bound(SOCK_STREAM);
+
+    conf.interval = 5000;
+    conf.retry_interval = 20;
+    conf.fails = 3;
+
+    hx_time_update();
+    began = hx_current_msec;
+
+    start(1);
+    run_checks(3);
+
+    /* three probes without waiting one interval between them */
+    cr_assert_eq(verdict, 0);
+    cr_assert_lt(hx_current_msec - began, 2000);
+
+    /* down: the next probe is an interval away, not a retry interval */
+    cr_assert(hc.timer.timer_set);
+    cr_assert_geq(hc.timer.timer.key - hx_current_msec, 4000);
+
+    close(s);
+}
+
+
+Test(health_check, without_a_retry_interval_retries_wait_the_interval)
+{
+    int  s;
+
+    s = bound(SOCK_STREAM);
+
+    conf.interval = 3000;
+    conf.fails = 2;
+
+    start(1);
+    run_checks(1);
+
+    cr_assert_eq(verdict, 0);
+    cr_assert(hc.timer.timer_set);
+    cr_assert_geq(hc.timer.timer.key - hx_current_msec, 2500);
+
+    close(s);
+}
+
+
+static hx_uint_t  probes;
+static hx_uint_t  aborts;
+
+
+static hx_int_t
+external_probe(hx_health_check_t *h)
+{
+    (void) h;
+
+    probes++;
+
+    return HX_OK;
+}
+
+
+static void
+external_abort(hx_health_check_t *h)
+{
+    (void) h;
+
+    aborts++;
+}
+
+
+Test(health_check, an_external_probe_counts_what_the_owner_reports)
+{
+    hx_uint_t  i;
+
+    probes = 0;
+    aborts = 0;
+
+    conf.type = HX_HEALTH_CHECK_EXTERNAL;
+    conf.timeout = 0;
+    conf.fails = 2;
+    conf.probe = external_probe;
+    conf.abort = external_abort;
+
+    start(1);
+
+    for (i = 0; i < 20 && probes == 0; i++) {
+        hxt_iterate();
+    }
+
+    cr_assert_eq(probes, 1);
+    cr_assert(hc.active);
+
+    /* no deadline: the probe waits for its report */
+    for (i = 0; i < 3; i++) {
+        hxt_iterate();
+    }
+
+    cr_assert_eq(probes, 1);
+
+    hx_health_check_report(&hc, 0, "exited with an error");
+    cr_assert_eq(hc.checks, 1);
+    cr_assert_eq(changed, 0, "one failure of two");
+
+    for (i = 0; i < 20 && probes == 1; i++) {
+        hxt_iterate();
+    }
+
+    hx_health_check_report(&hc, 0, "exited with an error");
+    cr_assert_eq(changed, 1);
+    cr_assert_eq(verdict, 0);
+    cr_assert_str_eq(hc.reason, "exited with an error");
+
+    /* a report with no probe in progress is ignored */
+    hx_health_check_report(&hc, 1, NULL);
+    cr_assert_eq(hc.checks, 2);
+    cr_assert_eq(aborts, 0);
+
+    /* stopping during a probe aborts it */
+    for (i = 0; i < 20 && probes == 2; i++) {
+        hxt_iterate();
+    }
+
+    cr_assert(hc.active);
+    hx_health_check_stop(&hc);
+    cr_assert_eq(aborts, 1);
+}
+
+
+Test(health_check, an_external_probe_with_a_timeout_is_aborted)
+{
+    hx_uint_t  i;
+
+    probes = 0;
+    aborts = 0;
+
+    conf.type = HX_HEALTH_CHECK_EXTERNAL;
+    conf.timeout = 30;
+    conf.probe = external_probe;
+    conf.abort = external_abort;
+
+    start(1);
+
+    for (i = 0; i < 40 && hc.checks == 0; i++) {
+        hxt_iterate();
+    }
+
+    cr_assert_eq(hc.checks, 1);
+    cr_assert_eq(aborts, 1);
+    cr_assert_str_eq(hc.reason, "timed out");
+    cr_assert_eq(verdict, 0);
 }
 
 

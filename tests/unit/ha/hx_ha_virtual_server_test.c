@@ -18,6 +18,7 @@
 #include <hx_ha.h>
 #include <hx_ha_keepalived_conf.h>
 #include <hx_ha_virtual_server.h>
+#include <hx_health_check.h>
 
 #include <criterion/criterion.h>
 
@@ -573,12 +574,240 @@ Test(hx_ha_virtual_server, unknown_lb_algo_is_refused)
 }
 
 
-Test(hx_ha_virtual_server, http_get_is_refused_by_name)
+Test(hx_ha_virtual_server, smtp_check_is_refused_by_name)
 {
     parse_fails("ha {\nvirtual_server 10.0.0.1 80 {\n"
-                "real_server 10.0.0.2 80 {\nHTTP_GET {\n}\n}\n}\n}\n",
-                "HTTP_GET health checks are not supported by hanx yet: "
+                "real_server 10.0.0.2 80 {\nSMTP_CHECK {\n}\n}\n}\n}\n",
+                "SMTP_CHECK health checks are not supported by hanx yet: "
                 "use TCP_CHECK", "main.conf", 4);
+}
+
+
+static hx_ha_check_conf_t *
+check(hx_ha_rs_conf_t *r, hx_uint_t i)
+{
+    cr_assert_lt(i, r->checks->nelts);
+
+    return (hx_ha_check_conf_t *) r->checks->elts + i;
+}
+
+
+static hx_ha_check_url_t *
+url(hx_ha_check_conf_t *ck, hx_uint_t i)
+{
+    cr_assert_not_null(ck->urls);
+    cr_assert_lt(i, ck->urls->nelts);
+
+    return (hx_ha_check_url_t *) ck->urls->elts + i;
+}
+
+
+Test(hx_ha_virtual_server, http_get_urls_and_options_are_read)
+{
+    hx_ha_check_conf_t        *ck;
+    hx_ha_check_url_t         *u;
+    hx_health_check_status_t  *st;
+
+    parse_ok("ha { virtual_server 10.0.0.1 80 { delay_loop 3;\n"
+             " real_server 10.0.0.2 8080 { HTTP_GET {\n"
+             "  url { path /health; digest 0123456789abcdef0123456789abcdef;"
+             " status_code 200 301-302; }\n"
+             "  url { path /b; }\n"
+             "  connect_ip 10.0.0.9; connect_port 81; bindto 10.0.0.3;"
+             " bind_port 4000; connect_timeout 2; nb_get_retry 4;"
+             " delay_before_retry 0.5; warmup 1; virtualhost ck.example;"
+             " } } } }\n");
+
+    ck = check(rs(vs(0), 0), 0);
+    cr_assert_eq(ck->type, HX_HA_CHECK_HTTP);
+    cr_assert_eq(ck->connect_timeout, 2000);
+    cr_assert_eq(ck->retry, 4);
+    cr_assert_eq(ck->delay_before_retry, 500);
+    cr_assert_eq(ck->delay_loop, 3000);
+    cr_assert_eq(ck->warmup, 1000);
+    cr_assert_eq(ck->connect.name.len, sizeof("[10.0.0.9]:tcp:81") - 1);
+    cr_assert_eq(hx_strncmp(ck->connect.name.data, "[10.0.0.9]:tcp:81",
+                            ck->connect.name.len), 0);
+    cr_assert_eq(hx_inet_get_port(ck->bind.sockaddr), 4000);
+    cr_assert_eq(ck->host.len, sizeof("ck.example") - 1);
+
+    u = url(ck, 0);
+    cr_assert_eq(u->path.len, sizeof("/health") - 1);
+    cr_assert_eq(u->digest.len, 32);
+    cr_assert_eq(u->status->nelts, 2);
+    st = u->status->elts;
+    cr_assert_eq(st[0].low, 200);
+    cr_assert_eq(st[1].low, 301);
+    cr_assert_eq(st[1].high, 302);
+
+    cr_assert_null(url(ck, 1)->status);
+}
+
+
+Test(hx_ha_virtual_server, the_host_header_falls_back_to_ip_and_port)
+{
+    hx_ha_check_conf_t  *ck;
+
+    parse_ok("ha { virtual_server 10.0.0.1 80 {\n"
+             " real_server 10.0.0.2 8080 { SSL_GET { url { path /; } } }\n"
+             " real_server 10.0.0.3 8080 { virtualhost rs.example;"
+             " HTTP_GET { url { path /; } } } } }\n");
+
+    ck = check(rs(vs(0), 0), 0);
+    cr_assert_eq(ck->type, HX_HA_CHECK_SSL);
+    cr_assert_eq(hx_strncmp(ck->host.data, "10.0.0.2:8080", ck->host.len),
+                 0);
+    cr_assert_eq(ck->host.len, sizeof("10.0.0.2:8080") - 1);
+
+    ck = check(rs(vs(0), 1), 0);
+    cr_assert_eq(hx_strncmp(ck->host.data, "rs.example", ck->host.len), 0);
+
+    reset();
+    parse_ok("ha { virtual_server 10.0.0.1 80 { virtualhost vs.example;\n"
+             " real_server 10.0.0.2 8080 { HTTP_GET { url { path /; } } }"
+             " } }\n");
+
+    ck = check(rs(vs(0), 0), 0);
+    cr_assert_eq(hx_strncmp(ck->host.data, "vs.example", ck->host.len), 0);
+}
+
+
+Test(hx_ha_virtual_server, http_get_needs_a_url_and_a_real_digest)
+{
+    parse_fails("ha {\nvirtual_server 10.0.0.1 80 {\n"
+                "real_server 10.0.0.2 80 {\nHTTP_GET {\n"
+                "connect_timeout 1;\n}\n}\n}\n}\n",
+                "HTTP_GET without url", "main.conf", 4);
+
+    reset();
+    parse_fails("ha {\nvirtual_server 10.0.0.1 80 {\n"
+                "real_server 10.0.0.2 80 {\nHTTP_GET {\n"
+                "url {\ndigest abc;\n}\n}\n}\n}\n}\n",
+                "digest \"abc\" is not an MD5 sum (32 hex digits)",
+                "main.conf", 5);
+
+    reset();
+    parse_fails("ha {\nvirtual_server 10.0.0.1 80 {\n"
+                "real_server 10.0.0.2 80 {\nHTTP_GET {\n"
+                "url {\nstatus_code 99;\n}\n}\n}\n}\n}\n",
+                "invalid status_code \"99\"", "main.conf", 6);
+}
+
+
+Test(hx_ha_virtual_server, misc_check_is_read_with_keepalived_defaults)
+{
+    hx_ha_check_conf_t  *ck;
+
+    parse_ok("ha { virtual_server 10.0.0.1 80 { delay_loop 4;\n"
+             " real_server 10.0.0.2 80 {\n"
+             "  MISC_CHECK { misc_path \"/bin/check.sh one two\"; }\n"
+             "  MISC_CHECK { misc_path /bin/true; misc_timeout 2;"
+             " misc_dynamic; user root; retry 3; }\n"
+             " } } }\n");
+
+    ck = check(rs(vs(0), 0), 0);
+    cr_assert_eq(ck->type, HX_HA_CHECK_MISC);
+    cr_assert_str_eq(ck->misc_path->argv[0], "/bin/check.sh");
+    cr_assert_str_eq(ck->misc_path->argv[1], "one");
+    cr_assert_str_eq(ck->misc_path->argv[2], "two");
+    cr_assert_null(ck->misc_path->argv[3]);
+    cr_assert_eq(ck->misc_timeout, 4000, "misc_timeout: the delay_loop");
+    cr_assert_eq(ck->misc_dynamic, 0);
+    cr_assert_eq(ck->retry, 0);
+
+    ck = check(rs(vs(0), 0), 1);
+    cr_assert_eq(ck->misc_timeout, 2000);
+    cr_assert_eq(ck->misc_dynamic, 1);
+    cr_assert_eq(ck->retry, 3);
+    cr_assert_eq(ck->misc_path->user.len, 4);
+}
+
+
+Test(hx_ha_virtual_server, misc_check_needs_misc_path)
+{
+    parse_fails("ha {\nvirtual_server 10.0.0.1 80 {\n"
+                "real_server 10.0.0.2 80 {\nMISC_CHECK {\n"
+                "misc_timeout 1;\n}\n}\n}\n}\n",
+                "MISC_CHECK without misc_path", "main.conf", 4);
+
+    reset();
+    parse_fails("ha {\nvirtual_server 10.0.0.1 80 {\n"
+                "real_server 10.0.0.2 80 {\nMISC_CHECK {\n"
+                "misc_path /bin/true;\nuser no-such-user-hanx;\n}\n}\n}\n"
+                "}\n",
+                "user \"no-such-user-hanx\" does not exist", "main.conf", 6);
+}
+
+
+Test(hx_ha_virtual_server, keywords_belong_to_their_checker)
+{
+    parse_fails("ha {\nvirtual_server 10.0.0.1 80 {\n"
+                "real_server 10.0.0.2 80 {\nTCP_CHECK {\n"
+                "url { path /; }\n}\n}\n}\n}\n",
+                "\"url\" directive is not allowed here", "main.conf", 5);
+
+    reset();
+    parse_fails("ha {\nvirtual_server 10.0.0.1 80 {\n"
+                "real_server 10.0.0.2 80 {\nMISC_CHECK {\n"
+                "connect_timeout 3;\n}\n}\n}\n}\n",
+                "\"connect_timeout\" directive is not allowed here",
+                "main.conf", 5);
+}
+
+
+Test(hx_ha_virtual_server, notify_and_quorum_commands_are_split)
+{
+    hx_ha_vs_conf_t  *v;
+
+    parse_ok("ha { virtual_server 10.0.0.1 80 { quorum 3; hysteresis 1;\n"
+             " quorum_up \"/bin/up.sh vs\"; quorum_down /bin/down.sh;"
+             " alpha; omega; ha_suspend;\n"
+             " real_server 10.0.0.2 80 { weight 3; notify_up \"/bin/u a\";"
+             " notify_down /bin/d; TCP_CHECK { } } } }\n");
+
+    v = vs(0);
+    cr_assert_eq(v->quorum, 3);
+    cr_assert_eq(v->hysteresis, 1);
+    cr_assert_eq(v->alpha, 1);
+    cr_assert_eq(v->omega, 1);
+    cr_assert_eq(v->ha_suspend, 1);
+    cr_assert_str_eq(v->quorum_up_cmd->argv[1], "vs");
+    cr_assert_str_eq(v->quorum_down_cmd->argv[0], "/bin/down.sh");
+    cr_assert_str_eq(rs(v, 0)->notify_up_cmd->argv[1], "a");
+    cr_assert_str_eq(rs(v, 0)->notify_down_cmd->argv[0], "/bin/d");
+}
+
+
+Test(hx_ha_virtual_server, http_get_and_misc_check_from_keepalived_conf)
+{
+    hx_ha_check_conf_t  *ck;
+
+    write_file("k.conf",
+               "virtual_server 10.0.0.1 80 {\n"
+               "  real_server 10.0.0.2 80 {\n"
+               "    HTTP_GET {\n"
+               "      url {\n"
+               "        path /index.html\n"
+               "        digest 0123456789abcdef0123456789abcdef\n"
+               "      }\n"
+               "      nb_get_retry 3\n"
+               "    }\n"
+               "    MISC_CHECK {\n"
+               "      misc_path \"/bin/check one\"\n"
+               "      misc_dynamic\n"
+               "    }\n"
+               "  }\n"
+               "}\n");
+
+    parse_ok("ha { keepalived_config k.conf; }\n");
+
+    ck = check(rs(vs(0), 0), 0);
+    cr_assert_eq(ck->retry, 3);
+    cr_assert_eq(url(ck, 0)->path.len, sizeof("/index.html") - 1);
+
+    ck = check(rs(vs(0), 0), 1);
+    cr_assert_eq(ck->misc_dynamic, 1);
+    cr_assert_str_eq(ck->misc_path->argv[1], "one");
 }
 
 
@@ -630,7 +859,7 @@ Test(hx_ha_virtual_server, unknown_tcp_check_keyword_names_its_line)
     parse_fails("ha {\nvirtual_server 10.0.0.1 80 {\n"
                 "real_server 10.0.0.2 80 {\nTCP_CHECK {\n"
                 "connect_timeout 1;\nbogus 1;\n}\n}\n}\n}\n",
-                "unknown directive \"bogus\" in TCP_CHECK", "main.conf", 6);
+                "unknown directive \"bogus\"", "main.conf", 6);
 }
 
 
