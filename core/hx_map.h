@@ -55,7 +55,8 @@ char *hx_map_block(hx_conf_t *cf, void *conf, hx_map_block_t *mb,
     hx_hash_combined_t *hash);
 
 /*
- * The result variable of "map $source $name": name gets arg without its
+ * The result variable of "map $source $name" (and of the directives
+ * built the same way: split_clients, geo): name gets arg without its
  * "$".  HX_OK, or HX_ERROR after an [emerg] when arg is not "$name".
  */
 hx_int_t hx_map_variable_name(hx_conf_t *cf, hx_str_t *arg, hx_str_t *name);

@@ -16,6 +16,7 @@
 #include <criterion/criterion.h>
 
 
+
 typedef struct {
     hx_regex_t          *regex;
     void                *value;
@@ -38,7 +39,7 @@ static hx_command_t  test_commands[] = {
 };
 
 
-static hx_module_t  test_module = {
+static hx_module_t  hxc_test_module = {
     HX_MODULE_V1,
     "test_module",
     NULL,
@@ -48,45 +49,12 @@ static hx_module_t  test_module = {
 };
 
 
-extern hx_module_t  hx_conf_module;
+#include "hx_core_conf_fixture.h"
 
-static hx_module_t  *test_modules[] = { &hx_conf_module, &test_module };
 
-static char                 tmpdir[64];
-static char                 last_error[HX_MAX_ERROR_STR];
-static hx_log_t             test_log;
-static hx_cycle_t           test_cycle;
-static hx_conf_t            cf;
-static void                *test_ctx[2];
 static hx_map_block_t       mb;
 static hx_hash_combined_t   hash;
 static hx_uint_t            max_size, bucket_size;
-
-
-static void
-capture(hx_log_t *log, hx_uint_t level, uint8_t *buf, size_t len)
-{
-    (void) log;
-    (void) level;
-
-    len = hx_min(len, sizeof(last_error) - 1);
-    memcpy(last_error, buf, len);
-    last_error[len] = '\0';
-}
-
-
-/* a value as a C string (values are short in these tests) */
-static const char *
-cstr(hx_str_t *v)
-{
-    static char  buf[64];
-
-    cr_assert_lt(v->len, sizeof(buf));
-    memcpy(buf, v->data, v->len);
-    buf[v->len] = '\0';
-
-    return buf;
-}
 
 
 static void *
@@ -145,103 +113,15 @@ test_map(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 static void
 setup(void)
 {
-    hx_pool_t  *pool;
-
-    strcpy(tmpdir, "/tmp/hx_map_test.XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir));
-
-    hx_time_init();
-    hx_regex_init();
-    hx_use_stderr = 0;
-
-    test_log.log_level = HX_LOG_INFO;
-    test_log.writer = capture;
-
-    pool = hx_create_pool(HX_DEFAULT_POOL_SIZE, &test_log);
-    cr_assert_not_null(pool);
-
-    test_cycle.pool = pool;
-    test_cycle.log = &test_log;
-    test_cycle.modules = test_modules;
-    test_cycle.modules_n = 2;
-
-    test_cycle.prefix.len = strlen(tmpdir) + 1;
-    test_cycle.prefix.data = hx_pnalloc(pool, test_cycle.prefix.len + 1);
-    cr_assert_not_null(test_cycle.prefix.data);
-    sprintf((char *) test_cycle.prefix.data, "%s/", tmpdir);
-    test_cycle.conf_prefix = test_cycle.prefix;
-
-    cr_assert_eq(hx_array_init(&test_cycle.config_dump, pool, 1,
-                               sizeof(hx_conf_dump_t)), HX_OK);
-    cr_assert_eq(hx_list_init(&test_cycle.open_files, pool, 4,
-                              sizeof(hx_open_file_t)), HX_OK);
-
-    hx_conf_module.index = 0;
-    test_module.index = 1;
-
-    hx_memzero(&cf, sizeof(hx_conf_t));
-    cf.name = "test";
-    cf.args = hx_array_create(pool, 10, sizeof(hx_str_t));
-    cr_assert_not_null(cf.args);
-    cf.cycle = &test_cycle;
-    cf.pool = pool;
-    cf.temp_pool = pool;
-    cf.log = &test_log;
-    cf.ctx = test_ctx;
-    cf.module_type = HX_CORE_MODULE;
-    cf.cmd_type = HX_MAIN_CONF;
+    hxc_setup();
 
     hx_memzero(&hash, sizeof(hx_hash_combined_t));
     max_size = HX_CONF_UNSET_UINT;
     bucket_size = HX_CONF_UNSET_UINT;
-    last_error[0] = '\0';
 }
 
 
-static void
-teardown(void)
-{
-    char  cmd[128];
-
-    hx_destroy_pool(test_cycle.pool);
-
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-
-TestSuite(hx_map, .init = setup, .fini = teardown);
-
-
-static void
-write_file(const char *name, const char *text)
-{
-    char   path[256];
-    FILE  *f;
-
-    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-
-    f = fopen(path, "w");
-    cr_assert_not_null(f);
-    cr_assert_eq(fwrite(text, 1, strlen(text), f), strlen(text));
-    cr_assert_eq(fclose(f), 0);
-}
-
-
-static char *
-parse(const char *text)
-{
-    char      path[128];
-    hx_str_t  name;
-
-    write_file("main.conf", text);
-    snprintf(path, sizeof(path), "%s/main.conf", tmpdir);
-
-    name.len = strlen(path);
-    name.data = (uint8_t *) path;
-
-    return hx_conf_parse(&cf, &name);
-}
+TestSuite(hx_map, .init = setup, .fini = hxc_teardown);
 
 
 /* the value of key as a C string, "" when the hashes have none */
@@ -258,7 +138,7 @@ find(const char *key)
 
     v = hx_hash_find_combined(&hash, hx_hash_key(low, len), low, len);
 
-    return v ? cstr(v) : "";
+    return v ? hxc_cstr(v) : "";
 }
 
 
@@ -277,7 +157,7 @@ find_regex(const char *subject)
 
     for (i = 0; i < mb.regexes.nelts; i++) {
         if (hx_regex_exec(re[i].regex, &s, NULL, 0) >= 0) {
-            return cstr(re[i].value);
+            return hxc_cstr(re[i].value);
         }
     }
 
@@ -287,7 +167,7 @@ find_regex(const char *subject)
 
 Test(hx_map, exact_keys_compare_without_case)
 {
-    cr_assert_eq(parse("map { Example.COM one; two 2; }"), HX_CONF_OK);
+    cr_assert_eq(hxc_parse("map { Example.COM one; two 2; }"), HX_CONF_OK);
 
     cr_assert_str_eq(find("example.com"), "one");
     cr_assert_str_eq(find("TWO"), "2");
@@ -298,19 +178,19 @@ Test(hx_map, exact_keys_compare_without_case)
 
 Test(hx_map, default_and_keywords_are_recorded)
 {
-    cr_assert_eq(parse("map { hostnames; volatile; default d; k v; }"),
+    cr_assert_eq(hxc_parse("map { hostnames; volatile; default d; k v; }"),
                  HX_CONF_OK);
 
     cr_assert(mb.hostnames);
     cr_assert(mb.no_cacheable);
     cr_assert_not_null(mb.default_value);
-    cr_assert_str_eq(cstr(mb.default_value), "d");
+    cr_assert_str_eq(hxc_cstr(mb.default_value), "d");
 }
 
 
 Test(hx_map, backslash_makes_a_keyword_a_key)
 {
-    cr_assert_eq(parse("map { \\default x; \\~tilde y; }"), HX_CONF_OK);
+    cr_assert_eq(hxc_parse("map { \\default x; \\~tilde y; }"), HX_CONF_OK);
 
     cr_assert_str_eq(find("default"), "x");
     cr_assert_str_eq(find("~tilde"), "y");
@@ -321,7 +201,7 @@ Test(hx_map, backslash_makes_a_keyword_a_key)
 
 Test(hx_map, wildcards_need_hostnames)
 {
-    cr_assert_eq(parse("map { hostnames; *.example.com w; www.* t; }"),
+    cr_assert_eq(hxc_parse("map { hostnames; *.example.com w; www.* t; }"),
                  HX_CONF_OK);
 
     cr_assert_str_eq(find("a.example.com"), "w");
@@ -331,7 +211,7 @@ Test(hx_map, wildcards_need_hostnames)
 
 Test(hx_map, a_wildcard_without_hostnames_is_an_exact_key)
 {
-    cr_assert_eq(parse("map { *.example.com w; }"), HX_CONF_OK);
+    cr_assert_eq(hxc_parse("map { *.example.com w; }"), HX_CONF_OK);
 
     cr_assert_str_eq(find("a.example.com"), "");
     cr_assert_str_eq(find("*.example.com"), "w");
@@ -340,7 +220,7 @@ Test(hx_map, a_wildcard_without_hostnames_is_an_exact_key)
 
 Test(hx_map, regexes_are_kept_in_file_order)
 {
-    cr_assert_eq(parse("map { ~^a first; ~^ab second; ~*^X caseless; }"),
+    cr_assert_eq(hxc_parse("map { ~^a first; ~^ab second; ~*^X caseless; }"),
                  HX_CONF_OK);
 
     cr_assert_eq(mb.regexes.nelts, 3);
@@ -352,9 +232,9 @@ Test(hx_map, regexes_are_kept_in_file_order)
 
 Test(hx_map, include_reads_lines_from_a_file)
 {
-    write_file("keys.map", "from-file f;\n");
+    hxc_write_file("keys.map", "from-file f;\n");
 
-    cr_assert_eq(parse("map { include keys.map; here h; }"), HX_CONF_OK);
+    cr_assert_eq(hxc_parse("map { include keys.map; here h; }"), HX_CONF_OK);
 
     cr_assert_str_eq(find("from-file"), "f");
     cr_assert_str_eq(find("here"), "h");
@@ -363,13 +243,13 @@ Test(hx_map, include_reads_lines_from_a_file)
 
 Test(hx_map, hash_sizes_get_defaults_and_cache_line_rounding)
 {
-    cr_assert_eq(parse("map { a b; }"), HX_CONF_OK);
+    cr_assert_eq(hxc_parse("map { a b; }"), HX_CONF_OK);
     cr_assert_eq(max_size, 2048);
     cr_assert_eq(bucket_size, 64);
 
     max_size = 512;
     bucket_size = 100;
-    cr_assert_eq(parse("map { a b; }"), HX_CONF_OK);
+    cr_assert_eq(hxc_parse("map { a b; }"), HX_CONF_OK);
     cr_assert_eq(max_size, 512);
     cr_assert_eq(bucket_size, 128);
 }
@@ -377,39 +257,39 @@ Test(hx_map, hash_sizes_get_defaults_and_cache_line_rounding)
 
 Test(hx_map, duplicate_default_is_refused)
 {
-    cr_assert_eq(parse("map { default a; default b; }"), HX_CONF_ERROR);
-    cr_assert_not_null(strstr(last_error, "duplicate default map parameter"));
+    cr_assert_eq(hxc_parse("map { default a; default b; }"), HX_CONF_ERROR);
+    cr_assert_not_null(strstr(hxc_error, "duplicate default map parameter"));
 }
 
 
 Test(hx_map, a_line_with_three_words_is_refused)
 {
-    cr_assert_eq(parse("map { a b c; }"), HX_CONF_ERROR);
-    cr_assert_not_null(strstr(last_error,
+    cr_assert_eq(hxc_parse("map { a b c; }"), HX_CONF_ERROR);
+    cr_assert_not_null(strstr(hxc_error,
                               "invalid number of the map parameters"));
 }
 
 
 Test(hx_map, a_key_given_twice_is_a_conflict)
 {
-    cr_assert_eq(parse("map { a b; A c; }"), HX_CONF_ERROR, "%s", last_error);
-    cr_assert_not_null(strstr(last_error, "conflicting parameter \"a\""),
-                       "%s", last_error);
+    cr_assert_eq(hxc_parse("map { a b; A c; }"), HX_CONF_ERROR, "%s", hxc_error);
+    cr_assert_not_null(strstr(hxc_error, "conflicting parameter \"a\""),
+                       "%s", hxc_error);
 }
 
 
 Test(hx_map, a_bad_wildcard_is_refused_with_hostnames)
 {
-    cr_assert_eq(parse("map { hostnames; a.*.b x; }"), HX_CONF_ERROR);
-    cr_assert_not_null(strstr(last_error,
+    cr_assert_eq(hxc_parse("map { hostnames; a.*.b x; }"), HX_CONF_ERROR);
+    cr_assert_not_null(strstr(hxc_error,
                               "invalid hostname or wildcard \"a.*.b\""));
 }
 
 
 Test(hx_map, a_bad_regex_fails_the_block)
 {
-    cr_assert_eq(parse("map { ~(open x; }"), HX_CONF_ERROR);
-    cr_assert_not_null(strstr(last_error, "pcre2_compile() failed"));
+    cr_assert_eq(hxc_parse("map { ~(open x; }"), HX_CONF_ERROR);
+    cr_assert_not_null(strstr(hxc_error, "pcre2_compile() failed"));
 }
 
 
@@ -417,7 +297,7 @@ Test(hx_map, variable_name_drops_the_dollar)
 {
     hx_str_t  arg = hx_string("$result"), name;
 
-    cr_assert_eq(hx_map_variable_name(&cf, &arg, &name), HX_OK);
+    cr_assert_eq(hx_map_variable_name(&hxc_cf, &arg, &name), HX_OK);
     cr_assert_eq(name.len, 6);
     cr_assert_eq(memcmp(name.data, "result", 6), 0);
 }
@@ -427,8 +307,8 @@ Test(hx_map, variable_name_without_a_dollar_is_refused)
 {
     hx_str_t  arg = hx_string("result"), one = hx_string("$"), name;
 
-    cr_assert_eq(hx_map_variable_name(&cf, &arg, &name), HX_ERROR);
-    cr_assert_not_null(strstr(last_error,
+    cr_assert_eq(hx_map_variable_name(&hxc_cf, &arg, &name), HX_ERROR);
+    cr_assert_not_null(strstr(hxc_error,
                               "invalid variable name \"result\""));
-    cr_assert_eq(hx_map_variable_name(&cf, &one, &name), HX_ERROR);
+    cr_assert_eq(hx_map_variable_name(&hxc_cf, &one, &name), HX_ERROR);
 }
