@@ -635,6 +635,10 @@ hx_stream_upstream_init_peer(hx_stream_session_t *s,
     u->select.client = c->sockaddr;
     u->select.client_len = c->socklen;
 
+    /* dh hashes the address the client dialled (a virtual_server's VIP) */
+    u->select.local = c->local_sockaddr;
+    u->select.local_len = c->local_socklen;
+
     if (uscf->hash_key) {
         if (hx_stream_complex_value(s, uscf->hash_key, &key) != HX_OK) {
             return HX_ERROR;

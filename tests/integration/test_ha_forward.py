@@ -147,6 +147,31 @@ def test_sh_keeps_each_client_address_on_one_server(fwd, backends):
         assert greet(port, source=source) == name
 
 
+def test_dh_sends_one_destination_to_one_server(fwd, backends):
+    rs = [backends(TcpBackend, n) for n in "abc"]
+    port = fwd.port(6201)
+    start(fwd, config(vs(port, rs, algo="dh")), port)
+
+    # the destination is always the virtual server's address
+    got = collections.Counter()
+    for i in range(1, 9):
+        got += counts(port, 2, source="127.0.0.%d" % i)
+    assert len(got) == 1, got
+
+
+def test_mh_keeps_each_client_address_on_one_server(fwd, backends):
+    rs = [backends(TcpBackend, n) for n in "abc"]
+    port = fwd.port(6201)
+    start(fwd, config(vs(port, rs, algo="mh")), port)
+
+    chosen = set()
+    for i in range(1, 17):
+        got = counts(port, 3, source="127.0.0.%d" % i)
+        assert len(got) == 1, got
+        chosen |= set(got)
+    assert len(chosen) >= 2
+
+
 def test_lc_goes_to_the_fewest_open_connections(fwd, backends):
     rs = [backends(TcpBackend, n) for n in "abc"]
     port = fwd.port(6201)
