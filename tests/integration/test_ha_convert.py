@@ -152,7 +152,8 @@ def test_the_seed_round_trips(ha, name):
                   shared_file(os.path.join(SEED, name)),
                   render=False, mode="wb")
 
-    block = printed(ha, MAIN + "ha { keepalived_config keepalived.conf; }\n")[1]
+    block = printed(ha, MAIN + "ha { keepalived_config keepalived.conf; }"
+                    "\n")[1]
 
     assert_round_trip(ha, block)
 
