@@ -679,7 +679,7 @@ hx_ha_check_verdict(hx_health_check_t *hc, hx_uint_t up)
 static void
 hx_ha_check_log_probe(hx_ha_check_target_t *t, hx_uint_t up)
 {
-    char               *r;
+    char               *r, *what;
     hx_str_t           *name, *path;
     hx_uint_t           level;
     hx_health_check_t  *hc;
@@ -709,36 +709,35 @@ hx_ha_check_log_probe(hx_ha_check_target_t *t, hx_uint_t up)
     path = &t->url->path;
 
     if (up) {
-        hx_log_error(HX_LOG_NOTICE, hc->log, 0,
-                     "HTTP status code success to %V url(%V).", name, path);
-        hx_log_error(HX_LOG_NOTICE, hc->log, 0,
-                     "Remote Web server %V succeed on service.", name);
+        hx_log_error(HX_LOG_NOTICE, hc->log, 0, "%s success to %V url(%V)",
+                     t->url->digest.len ? "MD5 digest" : "HTTP status code",
+                     name, path);
         return;
     }
 
     if (hx_strcmp(r, "HTTP status not accepted") == 0) {
-        hx_log_error(HX_LOG_WARN, hc->log, 0,
-                     "HTTP status code error to %V url(%V), "
-                     "status_code [%ui].", name, path, hc->http_status);
+        what = "HTTP status code error to";
 
     } else if (hx_strcmp(r, "digest does not match") == 0) {
-        hx_log_error(HX_LOG_WARN, hc->log, 0,
-                     "MD5 digest error to %V url[%V], MD5SUM [%s].", name,
-                     path, hc->http_md5);
+        what = "MD5 digest error to";
 
     } else if (hx_strcmp(r, "timed out") == 0) {
-        hx_log_error(HX_LOG_WARN, hc->log, 0,
-                     "Timeout connecting server %V.", name);
+        what = "Timeout connecting";
 
     } else if (hx_strcmp(r, "SSL handshake failed") == 0) {
-        hx_log_error(HX_LOG_WARN, hc->log, 0,
-                     "SSL handshake/communication error connecting to "
-                     "server %V.", name);
+        what = "SSL handshake/communication error connecting to";
 
     } else {
-        hx_log_error(HX_LOG_WARN, hc->log, 0,
-                     "Error connecting server %V (%s).", name, r);
+        what = "Error connecting";
     }
+
+    hx_log_error(HX_LOG_WARN, hc->log, 0, "%s server %V.", what, name);
+
+    /* what keepalived leaves out: the url and what it answered */
+    hx_log_error(HX_LOG_INFO, hc->log, 0,
+                 "%V url(%V) of %V: %s, status_code [%ui], MD5SUM [%s]",
+                 &t->ck->name, path, name, r, hc->http_status,
+                 hc->http_md5);
 
     hx_log_error(HX_LOG_WARN, hc->log, 0,
                  "Check on service %V failed after %i retries.", name,

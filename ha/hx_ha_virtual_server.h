@@ -14,6 +14,7 @@
 #define HX_HA_HX_HA_VIRTUAL_SERVER_H
 
 #include <hx_upstream_peer.h>
+#include <hx_health_check.h>        /* hx_health_check_status_t */
 
 
 /* the two ha contexts hx_ha.h leaves to these blocks */

@@ -174,15 +174,17 @@ def test_http_status_takes_a_server_out_and_back(ha, http_backends):
     assert ("/health", "127.0.0.1:%d" % b.port) in b.paths
 
     b.status = 500
-    ha.wait_for_log(r"HTTP status code error to %s url\(/health\), "
-                    r"status_code \[500\]\." % name(b.port), timeout=3)
+    ha.wait_for_log(r"HTTP status code error to server %s\."
+                    % name(b.port), timeout=3)
+    ha.wait_for_log(r"HTTP_GET url\(/health\) of %s: .*status_code \[500\]"
+                    % name(b.port))
     ha.wait_for_log(r"Check on service %s failed after 0 retries\."
                     % name(b.port))
     ha.wait_for_log(r"Removing service %s from VS %s"
                     % (name(b.port), name(VS_PORT)))
 
     b.status = 200
-    ha.wait_for_log(r"HTTP status code success to %s url\(/health\)\."
+    ha.wait_for_log(r"HTTP status code success to %s url\(/health\)$"
                     % name(b.port), timeout=3)
     ha.wait_for_log(r"Adding service %s to VS %s"
                     % (name(b.port), name(VS_PORT)))
@@ -210,9 +212,9 @@ def test_a_wrong_digest_takes_the_server_out(ha, http_backends):
     assert "Removing service" not in ha.error_log()
 
     b.body = b"changed\n"
-    ha.wait_for_log(r"MD5 digest error to %s url\[/\], MD5SUM \[%s\]\."
-                    % (name(b.port), hashlib.md5(b"changed\n").hexdigest()),
+    ha.wait_for_log(r"MD5 digest error to server %s\." % name(b.port),
                     timeout=3)
+    ha.wait_for_log(r"MD5SUM \[%s\]" % hashlib.md5(b"changed\n").hexdigest())
     ha.wait_for_log(r"Removing service %s" % name(b.port))
 
 
@@ -271,8 +273,10 @@ def test_ssl_get_checks_over_tls(ha, http_backends, tls_context):
     assert "Removing service" not in ha.error_log()
 
     b.status = 503
-    ha.wait_for_log(r"HTTP status code error to %s url\(/health\), "
-                    r"status_code \[503\]\." % name(b.port), timeout=3)
+    ha.wait_for_log(r"HTTP status code error to server %s\."
+                    % name(b.port), timeout=3)
+    ha.wait_for_log(r"SSL_GET url\(/health\) of %s: .*status_code \[503\]"
+                    % name(b.port))
     ha.wait_for_log(r"Removing service %s" % name(b.port))
 
     b.status = 200
