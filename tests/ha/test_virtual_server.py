@@ -13,6 +13,7 @@ import collections
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -88,20 +89,45 @@ def seg(segment):
     return segment
 
 
+class RealServers:
+    """The three real servers on host 2, a process each so that one can
+    be killed."""
+
+    def __init__(self, host):
+        self.host = host
+        self.procs = {}
+        for a in REAL:
+            host.ip("addr", "add", a + "/24", "dev", "eth0")
+
+    def start(self, name):
+        addr = REAL["abc".index(name)]
+        p = subprocess.Popen(["ip", "netns", "exec", self.host.ns,
+                              sys.executable, "-c", SERVER,
+                              "%s,%d,%s" % (addr, PORT, name)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
+        assert p.stdout.readline().strip() == "ready"
+        self.procs[name] = p
+
+    def kill(self, name):
+        p = self.procs.pop(name)
+        p.kill()
+        p.wait(5)
+
+    def close(self):
+        for name in list(self.procs):
+            self.kill(name)
+
+
 @pytest.fixture
 def real_servers(seg):
-    host = seg.hosts[2]
-    for a in REAL:
-        host.ip("addr", "add", a + "/24", "dev", "eth0")
-    specs = ["%s,%d,%s" % (a, PORT, n) for a, n in zip(REAL, "abc")]
-    p = subprocess.Popen(["ip", "netns", "exec", host.ns, sys.executable,
-                          "-c", SERVER] + specs, stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, text=True)
-    assert p.stdout.readline().strip() == "ready"
-    yield p
-    p.stdin.close()
-    p.kill()
-    p.wait(5)
+    rs = RealServers(seg.hosts[2])
+    try:
+        for name in "abc":
+            rs.start(name)
+        yield rs
+    finally:
+        rs.close()
 
 
 @pytest.fixture
@@ -206,3 +232,23 @@ def test_backup_holds_the_socket_and_takes_over(nodes, seg, real_servers,
                                   for r in client(1)), 5)
     assert ok, b.log()
     assert set(names(client(6))) == {"a", "b", "c"}
+
+
+def test_a_killed_real_server_gets_nothing_until_back(nodes, real_servers,
+                                                      client):
+    m = master_up(nodes, "rr")
+    assert wait_for(lambda: "checks started" in m.log(), 5)
+
+    real_servers.kill("b")
+    gone = time.monotonic()
+    assert wait_for(lambda: "Removing service [%s]:tcp:%d" % (REAL[1], PORT)
+                    in m.log(), 5), m.log()
+    # delay_loop 1 + connect_timeout 1, with the timer's slack
+    assert time.monotonic() - gone < 1 + 1 + 0.5
+
+    assert names(client(12)) == {"a": 6, "c": 6}
+
+    real_servers.start("b")
+    assert wait_for(lambda: "Adding service [%s]:tcp:%d" % (REAL[1], PORT)
+                    in m.log(), 5), m.log()
+    assert names(client(12)) == {"a": 4, "b": 4, "c": 4}

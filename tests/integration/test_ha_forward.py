@@ -231,7 +231,7 @@ def test_a_checked_down_server_gets_nothing_until_back(fwd, backends):
     assert got == {"a": 10, "c": 10}
     assert rs[0].accepted + rs[2].accepted == accepted + 20
 
-    b = backends(TcpBackend, "b", port=b_port)
+    backends(TcpBackend, "b", port=b_port)
     fwd.wait_for_log(r"Adding service \[127\.0\.0\.1\]:tcp:%d" % b_port,
                      timeout=5)
 
