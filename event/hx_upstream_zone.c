@@ -10,9 +10,20 @@
  * process-shared mutex, creates the affinity table when the upstream has
  * persistence, and points the upstream at the copies.  Addresses and
  * names stay in the configuration pool: they never change, and every
- * process inherits them at the same address.  As in nginx the zone is
- * never carried across a reload (noreuse): a new configuration may
- * list other servers, so it starts from fresh counters.
+ * process inherits them at the same address.
+ *
+ * A reload keeps a zone whose name and size are unchanged (nginx makes
+ * upstream zones afresh; hanx keeps them so that health verdicts and
+ * failure counts survive).  The peers are copied again all the same: the
+ * old workers still read the old copies, whose addresses point into the
+ * old configuration, while the new workers need the new configuration's.
+ * Each copy takes over the run-time state of the old peer with the same
+ * upstream name and address (checker verdict, fails, weight in force), so
+ * a server that was down before the reload stays down after it until
+ * its check passes.  The zone remembers two generations of copies: the
+ * one in force and the one before it, which the state is taken from; a
+ * reload frees the generation before that, whose workers have had a
+ * whole reload interval to finish.
  */
 
 #include <hx_config.h>
@@ -21,12 +32,42 @@
 #include <hx_upstream_peer.h>
 
 
+/* one upstream's copies in a generation */
+typedef struct {
+    hx_str_t                     name;
+    hx_upstream_peers_t         *peers;
+} hx_upstream_zone_entry_t;
+
+
+/* the copies one configuration made */
+typedef struct {
+    hx_upstream_zone_entry_t    *entries;
+    hx_uint_t                    nentries;
+} hx_upstream_zone_gen_t;
+
+
+/* shpool->data: the generation in force and the one before */
+typedef struct {
+    hx_upstream_zone_gen_t      *current;
+    hx_upstream_zone_gen_t      *previous;
+} hx_upstream_zone_root_t;
+
+
 /* the address identifies the zones of this module */
 static hx_uint_t  hx_upstream_zone_tag;
 
 
+static hx_int_t hx_upstream_zone_init_upstream(hx_slab_pool_t *shpool,
+    hx_upstream_t *us, hx_upstream_zone_entry_t *entry,
+    hx_upstream_zone_gen_t *old, hx_log_t *log);
 static hx_upstream_peers_t *hx_upstream_zone_copy(hx_slab_pool_t *shpool,
     hx_upstream_peers_t *src, hx_shmtx_t *lock);
+static void hx_upstream_zone_inherit(hx_upstream_peers_t *peers,
+    hx_upstream_zone_gen_t *old, hx_str_t *name);
+static hx_upstream_peer_t *hx_upstream_zone_find_peer(
+    hx_upstream_peers_t *peers, hx_upstream_peer_t *peer);
+static void hx_upstream_zone_free_gen(hx_slab_pool_t *shpool,
+    hx_upstream_zone_gen_t *gen);
 
 
 char *
@@ -71,7 +112,6 @@ hx_upstream_zone(hx_conf_t *cf, hx_upstream_t *us, hx_str_t *name,
     *usp = us;
 
     zone->init = hx_upstream_init_zone;
-    zone->noreuse = 1;
 
     us->shm_zone = zone;
 
@@ -145,13 +185,13 @@ hx_upstream_zone_size(hx_upstream_t *us, hx_uint_t clients)
 hx_int_t
 hx_upstream_init_zone(hx_shm_zone_t *shm_zone, void *data)
 {
-    size_t               len;
-    hx_uint_t            i;
-    hx_array_t          *ups;
-    hx_shmtx_t          *lock;
-    hx_upstream_t       *us, **usp;
-    hx_slab_pool_t      *shpool;
-    hx_upstream_peers_t *peers;
+    size_t                    len;
+    hx_uint_t                 i;
+    hx_array_t               *ups;
+    hx_upstream_t           **usp;
+    hx_slab_pool_t           *shpool;
+    hx_upstream_zone_gen_t   *gen, *old;
+    hx_upstream_zone_root_t  *root;
 
     (void) data;
 
@@ -159,62 +199,119 @@ hx_upstream_init_zone(hx_shm_zone_t *shm_zone, void *data)
     ups = shm_zone->data;
 
     if (shm_zone->shm.exists) {
-        /* noreuse is set: a zone is never inherited */
+        root = shpool->data;
+        old = root->current;
+
+    } else {
+        len = sizeof(" in upstream zone \"\"") + shm_zone->shm.name.len;
+
+        shpool->log_ctx = hx_slab_alloc(shpool, len);
+        root = hx_slab_calloc(shpool, sizeof(hx_upstream_zone_root_t));
+
+        if (shpool->log_ctx == NULL || root == NULL) {
+            return HX_ERROR;
+        }
+
+        hx_sprintf(shpool->log_ctx, " in upstream zone \"%V\"%Z",
+                   &shm_zone->shm.name);
+
+        shpool->data = root;
+        old = NULL;
+    }
+
+    gen = hx_slab_calloc(shpool, sizeof(hx_upstream_zone_gen_t));
+    if (gen == NULL) {
         return HX_ERROR;
     }
 
-    len = sizeof(" in upstream zone \"\"") + shm_zone->shm.name.len;
-
-    shpool->log_ctx = hx_slab_alloc(shpool, len);
-    if (shpool->log_ctx == NULL) {
+    gen->entries = hx_slab_calloc(shpool,
+                                  ups->nelts * sizeof(hx_upstream_zone_entry_t));
+    if (gen->entries == NULL) {
+        hx_slab_free(shpool, gen);
         return HX_ERROR;
     }
-
-    hx_sprintf(shpool->log_ctx, " in upstream zone \"%V\"%Z",
-               &shm_zone->shm.name);
 
     usp = ups->elts;
 
     for (i = 0; i < ups->nelts; i++) {
-        us = usp[i];
-
-        if (us->peers == NULL) {
-            hx_log_error(HX_LOG_EMERG, shm_zone->shm.log, 0,
-                         "upstream \"%V\" in zone \"%V\" was not "
-                         "initialised", &us->name, &shm_zone->shm.name);
+        if (hx_upstream_zone_init_upstream(shpool, usp[i], &gen->entries[i],
+                                           old, shm_zone->shm.log)
+            != HX_OK)
+        {
+            /* a reload that fails here leaves the zone as it was */
+            hx_upstream_zone_free_gen(shpool, gen);
             return HX_ERROR;
         }
 
-        lock = hx_slab_calloc(shpool, sizeof(hx_shmtx_t));
-        if (lock == NULL) {
+        gen->nentries++;
+    }
+
+    if (root->previous) {
+        hx_upstream_zone_free_gen(shpool, root->previous);
+    }
+
+    root->previous = old;
+    root->current = gen;
+
+    return HX_OK;
+}
+
+
+/* one upstream's groups copied into the zone, state taken from old */
+static hx_int_t
+hx_upstream_zone_init_upstream(hx_slab_pool_t *shpool, hx_upstream_t *us,
+    hx_upstream_zone_entry_t *entry, hx_upstream_zone_gen_t *old,
+    hx_log_t *log)
+{
+    hx_shmtx_t           *lock;
+    hx_upstream_peers_t  *peers;
+
+    if (us->peers == NULL) {
+        hx_log_error(HX_LOG_EMERG, log, 0,
+                     "upstream \"%V\" in a zone was not initialised",
+                     &us->name);
+        return HX_ERROR;
+    }
+
+    entry->name.data = hx_slab_alloc(shpool, us->name.len + 1);
+    lock = hx_slab_calloc(shpool, sizeof(hx_shmtx_t));
+
+    if (entry->name.data == NULL || lock == NULL) {
+        return HX_ERROR;
+    }
+
+    hx_memcpy(entry->name.data, us->name.data, us->name.len);
+    entry->name.len = us->name.len;
+
+    if (hx_shmtx_create(lock, log) != HX_OK) {
+        return HX_ERROR;
+    }
+
+    peers = hx_upstream_zone_copy(shpool, us->peers, lock);
+    if (peers == NULL) {
+        return HX_ERROR;
+    }
+
+    entry->peers = peers;
+
+    if (us->peers->next) {
+        peers->next = hx_upstream_zone_copy(shpool, us->peers->next, lock);
+        if (peers->next == NULL) {
             return HX_ERROR;
         }
+    }
 
-        if (hx_shmtx_create(lock, shm_zone->shm.log) != HX_OK) {
+    if (old) {
+        hx_upstream_zone_inherit(peers, old, &us->name);
+    }
+
+    us->peers = peers;
+
+    if (us->affinity_conf.timeout) {
+        us->affinity = hx_upstream_affinity_create(shpool,
+                                                   &us->affinity_conf);
+        if (us->affinity == NULL) {
             return HX_ERROR;
-        }
-
-        peers = hx_upstream_zone_copy(shpool, us->peers, lock);
-        if (peers == NULL) {
-            return HX_ERROR;
-        }
-
-        if (us->peers->next) {
-            peers->next = hx_upstream_zone_copy(shpool, us->peers->next,
-                                                lock);
-            if (peers->next == NULL) {
-                return HX_ERROR;
-            }
-        }
-
-        us->peers = peers;
-
-        if (us->affinity_conf.timeout) {
-            us->affinity = hx_upstream_affinity_create(shpool,
-                                                       &us->affinity_conf);
-            if (us->affinity == NULL) {
-                return HX_ERROR;
-            }
         }
     }
 
@@ -251,4 +348,132 @@ hx_upstream_zone_copy(hx_slab_pool_t *shpool, hx_upstream_peers_t *src,
     }
 
     return peers;
+}
+
+
+/*
+ * Gives the new copies of an upstream the run-time state of the peers
+ * with the same address in the old generation's upstream of that name.
+ * Connection counts stay with the old copies: the old workers that hold
+ * those connections will count them down there.
+ */
+static void
+hx_upstream_zone_inherit(hx_upstream_peers_t *peers,
+    hx_upstream_zone_gen_t *old, hx_str_t *name)
+{
+    hx_uint_t              i, changed;
+    hx_upstream_peer_t    *peer, *op;
+    hx_upstream_peers_t   *group, *opeers;
+
+    opeers = NULL;
+
+    for (i = 0; i < old->nentries; i++) {
+        if (hx_str_eq(&old->entries[i].name, name)) {
+            opeers = old->entries[i].peers;
+            break;
+        }
+    }
+
+    if (opeers == NULL) {
+        return;
+    }
+
+    changed = 0;
+
+    hx_upstream_lock(opeers);
+
+    for (group = peers; group; group = group->next) {
+        for (i = 0; i < group->number; i++) {
+            peer = &group->peer[i];
+
+            op = hx_upstream_zone_find_peer(opeers, peer);
+            if (op == NULL) {
+                continue;
+            }
+
+            peer->fails = op->fails;
+            peer->accessed = op->accessed;
+            peer->checked = op->checked;
+            peer->requests = op->requests;
+            peer->hc_down = op->hc_down;
+
+            if (op->inhibited && peer->conf_weight == op->conf_weight) {
+                peer->inhibited = 1;
+                peer->weight = op->weight;
+                peer->effective_weight = op->effective_weight;
+            }
+
+            changed |= op->hc_down | op->inhibited;
+        }
+    }
+
+    hx_upstream_unlock(opeers);
+
+    if (changed) {
+
+        /* the balancers' private tables must see the inherited verdicts */
+
+        peers->generation = opeers->generation + 1;
+    }
+}
+
+
+/* the peer of either group of peers with the address of peer, or NULL */
+static hx_upstream_peer_t *
+hx_upstream_zone_find_peer(hx_upstream_peers_t *peers,
+    hx_upstream_peer_t *peer)
+{
+    hx_uint_t             i;
+    hx_upstream_peers_t  *group;
+
+    for (group = peers; group; group = group->next) {
+        for (i = 0; i < group->number; i++) {
+            if (hx_cmp_sockaddr(group->peer[i].sockaddr,
+                                group->peer[i].socklen,
+                                peer->sockaddr, peer->socklen, 1)
+                == HX_OK)
+            {
+                return &group->peer[i];
+            }
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * Frees what a generation's copies took from the slab (an affinity
+ * table excepted: it stays until the zone goes).
+ */
+static void
+hx_upstream_zone_free_gen(hx_slab_pool_t *shpool, hx_upstream_zone_gen_t *gen)
+{
+    hx_uint_t             i;
+    hx_shmtx_t           *lock;
+    hx_upstream_peers_t  *peers, *next;
+
+    for (i = 0; i < gen->nentries; i++) {
+        lock = NULL;
+
+        for (peers = gen->entries[i].peers; peers; peers = next) {
+            next = peers->next;
+            lock = peers->lock;
+
+            if (peers->number) {
+                hx_slab_free(shpool, peers->peer);
+            }
+
+            hx_slab_free(shpool, peers);
+        }
+
+        if (lock) {
+            hx_slab_free(shpool, lock);
+        }
+
+        hx_slab_free(shpool, gen->entries[i].name.data);
+    }
+
+    hx_slab_free(shpool, gen->entries);
+    hx_slab_free(shpool, gen);
 }

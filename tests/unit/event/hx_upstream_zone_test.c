@@ -4,7 +4,9 @@
  * child's connections and failures seen by the parent, the parent's
  * checker verdict obeyed by the child at once, one round-robin sequence
  * across processes, and counts that stay exact when two processes pick
- * at the same time.
+ * at the same time; a zone kept over a reload: the new copies take the
+ * old peers' state by address, and the copies of two reloads ago are
+ * freed.
  */
 
 #include <hx_config.h>
@@ -105,7 +107,7 @@ Test(hx_upstream_zone, directive_checks_name_size_and_duplicates)
     cr_assert_eq(hx_upstream_zone_directive(&hxu_cf, us), HX_CONF_OK);
     cr_assert_not_null(us->shm_zone);
     cr_assert_eq(us->shm_zone->shm.size, 65536);
-    cr_assert(us->shm_zone->noreuse);
+    cr_assert_not(us->shm_zone->noreuse);
 
     hxu_args("zone backend 64k");
     cr_assert_str_eq(hx_upstream_zone_directive(&hxu_cf, us),
@@ -383,4 +385,145 @@ Test(hx_upstream_zone, zone_size_grows_with_peers_and_clients)
     cr_assert_gt(hx_upstream_zone_size(us, 10000),
                  hx_upstream_zone_size(us, 0) + 10000 * 128);
     cr_assert_eq(hx_upstream_zone_size(us, 100) % getpagesize(), 0);
+}
+
+
+/*
+ * What the cycle does on a reload that keeps the zone: a new zone object
+ * for the same memory, bound to the new configuration's upstream us,
+ * initialised with shm.exists set.
+ */
+static hx_int_t
+reload_zone(hx_shm_zone_t *old, hx_upstream_t *us)
+{
+    hx_array_t      *ups;
+    hx_shm_zone_t   *zone;
+    hx_upstream_t  **usp;
+
+    zone = hx_pcalloc(hxu_cf.pool, sizeof(hx_shm_zone_t));
+    ups = hx_array_create(hxu_cf.pool, 1, sizeof(hx_upstream_t *));
+    cr_assert(zone != NULL && ups != NULL);
+
+    *zone = *old;
+    zone->shm.exists = 1;
+    zone->data = ups;
+
+    usp = hx_array_push(ups);
+    *usp = us;
+
+    us->shm_zone = zone;
+
+    if (hx_upstream_init(&hxu_cf, us) != HX_OK) {
+        return HX_ERROR;
+    }
+
+    return zone->init(zone, old->data);
+}
+
+
+static hx_upstream_peer_t *
+peer_named(hx_upstream_t *us, const char *name)
+{
+    hx_uint_t             i;
+    hx_upstream_peers_t  *group;
+
+    for (group = us->peers; group; group = group->next) {
+        for (i = 0; i < group->number; i++) {
+            if (hxu_str_is(&group->peer[i].name, name)) {
+                return &group->peer[i];
+            }
+        }
+    }
+
+    return NULL;
+}
+
+
+Test(hx_upstream_zone, a_reload_keeps_verdicts_and_fails_by_address)
+{
+    hx_uint_t            i;
+    hx_upstream_t       *old, *us;
+    hx_upstream_peer_t  *p;
+    const char          *lines[] = {
+        "server 10.0.0.3:80",
+        "server 10.0.0.9:80 backup",
+        "server 10.0.0.2:80",
+        "server 10.0.0.1:80",
+        NULL
+    };
+
+    old = zoned(NULL, two_and_backup, "kept");
+
+    hx_upstream_peer_set_down(old, peer_named(old, "10.0.0.2:80"), 1);
+    peer_named(old, "10.0.0.1:80")->fails = 1;
+    peer_named(old, "10.0.0.9:80")->hc_down = 1;
+
+    us = hxu_upstream_conf(NULL, 0, lines);
+    cr_assert_eq(reload_zone(old->shm_zone, us), HX_OK);
+
+    cr_assert(in_zone(us, us->peers->peer));
+    cr_assert_neq(us->peers, old->peers);
+
+    p = peer_named(us, "10.0.0.2:80");
+    cr_assert(p->hc_down, "a dead server stays down");
+    cr_assert_eq(peer_named(us, "10.0.0.1:80")->fails, 1);
+    cr_assert(peer_named(us, "10.0.0.9:80")->hc_down);
+    cr_assert_not(peer_named(us, "10.0.0.3:80")->hc_down);
+    cr_assert_neq(us->peers->generation, 0);
+
+    /* the balancer never picks it (index 1): 10.0.0.3 and 10.0.0.1 */
+    cr_assert_eq(&us->peers->peer[1], p);
+
+    for (i = 0; i < 10; i++) {
+        cr_assert_neq(hxu_pick(us, NULL, 0), 1);
+    }
+
+    /* the old workers' copies are untouched */
+    cr_assert(peer_named(old, "10.0.0.2:80")->hc_down);
+    cr_assert_eq(old->peers->number, 2);
+}
+
+
+Test(hx_upstream_zone, another_upstream_name_inherits_nothing)
+{
+    hx_str_t             name = hx_string("other");
+    hx_upstream_t       *old, *us;
+    const char          *one[] = { "server 10.0.0.2:80", NULL };
+
+    old = zoned(NULL, two_and_backup, "renamed");
+    hx_upstream_peer_set_down(old, peer_named(old, "10.0.0.2:80"), 1);
+
+    us = hxu_upstream_conf(NULL, 0, one);
+    us->name = name;
+    cr_assert_eq(reload_zone(old->shm_zone, us), HX_OK);
+
+    cr_assert_not(peer_named(us, "10.0.0.2:80")->hc_down);
+}
+
+
+Test(hx_upstream_zone, reloads_free_the_copies_of_two_reloads_ago)
+{
+    hx_uint_t        i, pfree;
+    hx_upstream_t   *us;
+    hx_shm_zone_t   *zone;
+    hx_slab_pool_t  *sp;
+
+    us = zoned(NULL, two_and_backup, "many");
+    zone = us->shm_zone;
+    sp = (hx_slab_pool_t *) zone->shm.addr;
+
+    pfree = 0;
+
+    for (i = 0; i < 200; i++) {
+        us = hxu_upstream_conf(NULL, 0, two_and_backup);
+        cr_assert_eq(reload_zone(zone, us), HX_OK, "reload %u", (unsigned) i);
+        zone = us->shm_zone;
+
+        if (i == 10) {
+            pfree = sp->pfree;
+        }
+    }
+
+    /* steady: no page lost per reload */
+    cr_assert_eq(sp->pfree, pfree);
 }
