@@ -72,34 +72,33 @@ def vs(port, servers, algo="rr", extra="", check="", weights=None,
 """ % (port, algo, protocol, extra, "\n".join(rs))
 
 
+def read_greeting(s):
+    """What a real server sends first: its name, up to the colon."""
+    got = b""
+    while not got.endswith(b":"):
+        d = s.recv(64)
+        if not d:
+            break
+        got += d
+    return got.rstrip(b":").decode()
+
+
 def greet(port, source="127.0.0.1", timeout=5):
     """Connects (from source) and returns the name the real server sends
     first; the connection is closed."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.settimeout(timeout)
         s.bind((source, 0))
         s.connect(("127.0.0.1", port))
-        got = b""
-        while not got.endswith(b":"):
-            d = s.recv(64)
-            if not d:
-                break
-            got += d
-        return got.rstrip(b":").decode()
-    finally:
-        s.close()
+        return read_greeting(s)
 
 
 def held(port):
     """A connection kept open after the greeting: (socket, name)."""
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    got = b""
-    while not got.endswith(b":"):
-        d = s.recv(64)
-        assert d, "connection closed before the greeting"
-        got += d
-    return s, got.rstrip(b":").decode()
+    name = read_greeting(s)
+    assert name, "connection closed before the greeting"
+    return s, name
 
 
 def counts(port, n, **kwargs):
