@@ -70,6 +70,8 @@ static void hx_ha_pr_rs(hx_ha_pr_t *pr, hx_ha_vs_conf_t *vs,
     hx_ha_rs_conf_t *rs);
 static void hx_ha_pr_check(hx_ha_pr_t *pr, hx_ha_vs_conf_t *vs,
     hx_ha_check_conf_t *ck);
+static void hx_ha_pr_connect(hx_ha_pr_t *pr, hx_ha_check_conf_t *ck);
+static void hx_ha_pr_url(hx_ha_pr_t *pr, hx_ha_check_url_t *url);
 static hx_str_t *hx_ha_pr_addr(hx_ha_pr_t *pr, hx_addr_t *addr);
 static hx_str_t *hx_ha_pr_word(hx_ha_pr_t *pr, hx_str_t *w);
 static hx_str_t *hx_ha_pr_time(hx_ha_pr_t *pr, hx_msec_t ms);
@@ -716,6 +718,11 @@ hx_ha_pr_rs(hx_ha_pr_t *pr, hx_ha_vs_conf_t *vs, hx_ha_rs_conf_t *rs)
                       hx_ha_pr_word(pr, &rs->notify_down));
     }
 
+    if (rs->virtualhost.len) {
+        hx_ha_pr_line(pr, "virtualhost %V;",
+                      hx_ha_pr_word(pr, &rs->virtualhost));
+    }
+
     ck = rs->checks->elts;
 
     for (i = 0; i < rs->checks->nelts; i++) {
@@ -729,8 +736,66 @@ hx_ha_pr_rs(hx_ha_pr_t *pr, hx_ha_vs_conf_t *vs, hx_ha_rs_conf_t *rs)
 static void
 hx_ha_pr_check(hx_ha_pr_t *pr, hx_ha_vs_conf_t *vs, hx_ha_check_conf_t *ck)
 {
+    hx_uint_t           i;
+    hx_ha_check_url_t  *url;
+
     hx_ha_pr_open(pr, "%V", &ck->name);
 
+    if (ck->type == HX_HA_CHECK_MISC) {
+        hx_ha_pr_line(pr, "misc_path %V;",
+                      hx_ha_pr_word(pr, &ck->misc_path->text));
+
+        if (ck->misc_timeout != ck->delay_loop) {
+            hx_ha_pr_line(pr, "misc_timeout %V;",
+                          hx_ha_pr_time(pr, ck->misc_timeout));
+        }
+
+        hx_ha_pr_flag(pr, "misc_dynamic", ck->misc_dynamic, 0);
+
+        if (ck->user.len) {
+            hx_ha_pr_line(pr, "user %V%s%V;", hx_ha_pr_word(pr, &ck->user),
+                          ck->group.len ? " " : "",
+                          ck->group.len ? hx_ha_pr_word(pr, &ck->group)
+                                        : &ck->group);
+        }
+
+    } else {
+        hx_ha_pr_connect(pr, ck);
+    }
+
+    hx_ha_pr_line(pr, "retry %i;", ck->retry);
+    hx_ha_pr_line(pr, "delay_before_retry %V;",
+                  hx_ha_pr_time(pr, ck->delay_before_retry));
+
+    if (ck->delay_loop != vs->delay_loop) {
+        hx_ha_pr_line(pr, "delay_loop %V;", hx_ha_pr_time(pr, ck->delay_loop));
+    }
+
+    if (ck->warmup) {
+        hx_ha_pr_line(pr, "warmup %V;", hx_ha_pr_time(pr, ck->warmup));
+    }
+
+    if (ck->type == HX_HA_CHECK_HTTP || ck->type == HX_HA_CHECK_SSL) {
+        if (ck->virtualhost.len) {
+            hx_ha_pr_line(pr, "virtualhost %V;",
+                          hx_ha_pr_word(pr, &ck->virtualhost));
+        }
+
+        url = ck->urls->elts;
+
+        for (i = 0; i < ck->urls->nelts; i++) {
+            hx_ha_pr_url(pr, &url[i]);
+        }
+    }
+
+    hx_ha_pr_close(pr);
+}
+
+
+/* where TCP_CHECK, HTTP_GET and SSL_GET connect, and how long they wait */
+static void
+hx_ha_pr_connect(hx_ha_pr_t *pr, hx_ha_check_conf_t *ck)
+{
     if (ck->connect_ip.len) {
         hx_ha_pr_line(pr, "connect_ip %V;", &ck->connect_ip);
     }
@@ -749,16 +814,52 @@ hx_ha_pr_check(hx_ha_pr_t *pr, hx_ha_vs_conf_t *vs, hx_ha_check_conf_t *ck)
 
     hx_ha_pr_line(pr, "connect_timeout %V;",
                   hx_ha_pr_time(pr, ck->connect_timeout));
-    hx_ha_pr_line(pr, "retry %i;", ck->retry);
-    hx_ha_pr_line(pr, "delay_before_retry %V;",
-                  hx_ha_pr_time(pr, ck->delay_before_retry));
+}
 
-    if (ck->delay_loop != vs->delay_loop) {
-        hx_ha_pr_line(pr, "delay_loop %V;", hx_ha_pr_time(pr, ck->delay_loop));
+
+/* url { } of HTTP_GET and SSL_GET; status_code only when not 200-299 */
+static void
+hx_ha_pr_url(hx_ha_pr_t *pr, hx_ha_check_url_t *url)
+{
+    uint8_t                   *p, *last;
+    hx_str_t                   codes;
+    hx_uint_t                  i;
+    hx_health_check_status_t  *st;
+
+    hx_ha_pr_open(pr, "url");
+
+    hx_ha_pr_line(pr, "path %V;", hx_ha_pr_word(pr, &url->path));
+
+    if (url->digest.len) {
+        hx_ha_pr_line(pr, "digest %V;", hx_ha_pr_word(pr, &url->digest));
     }
 
-    if (ck->warmup) {
-        hx_ha_pr_line(pr, "warmup %V;", hx_ha_pr_time(pr, ck->warmup));
+    if (url->status && url->status->nelts) {
+        codes.len = url->status->nelts * sizeof(" 999-999");
+        codes.data = hx_pnalloc(pr->pool, codes.len);
+
+        if (codes.data == NULL) {
+            pr->failed = 1;
+            return;
+        }
+
+        p = codes.data;
+        last = p + codes.len;
+        st = url->status->elts;
+
+        for (i = 0; i < url->status->nelts; i++) {
+            p = (st[i].low == st[i].high)
+                ? hx_slprintf(p, last, " %ui", st[i].low)
+                : hx_slprintf(p, last, " %ui-%ui", st[i].low, st[i].high);
+        }
+
+        codes.len = p - codes.data;
+        hx_ha_pr_line(pr, "status_code%V;", &codes);
+    }
+
+    if (url->virtualhost.len) {
+        hx_ha_pr_line(pr, "virtualhost %V;",
+                      hx_ha_pr_word(pr, &url->virtualhost));
     }
 
     hx_ha_pr_close(pr);

@@ -405,6 +405,61 @@ Test(hx_ha_print, settings_that_differ_are_printed_and_read_back)
 }
 
 
+Test(hx_ha_print, http_ssl_and_misc_checkers_print_their_settings)
+{
+    char  *out;
+
+    out = printed(
+        "ha { virtual_server 10.0.0.1 80 { delay_loop 2;\n"
+        "  real_server 10.0.0.2 80 { virtualhost rs.example;\n"
+        "    HTTP_GET { nb_get_retry 2; virtualhost ck.example;\n"
+        "      url { path /health; status_code 200 301-302; }\n"
+        "      url { digest 9b3a0c85a887a256d6939da88aabd8cd;\n"
+        "            virtualhost url.example; } }\n"
+        "    SSL_GET { connect_port 443; url { path \"/a b\"; } }\n"
+        "    MISC_CHECK { misc_path \"/bin/check --fast\";"
+        " misc_timeout 5; misc_dynamic; } } } }\n");
+
+    assert_has(out, "            virtualhost rs.example;\n");
+    assert_has(out, "            HTTP_GET {\n"
+                    "                connect_timeout 5;\n"
+                    "                retry 2;\n"
+                    "                delay_before_retry 1;\n"
+                    "                virtualhost ck.example;\n"
+                    "                url {\n"
+                    "                    path /health;\n"
+                    "                    status_code 200 301-302;\n"
+                    "                }\n"
+                    "                url {\n"
+                    "                    path /;\n"
+                    "                    digest "
+                    "9b3a0c85a887a256d6939da88aabd8cd;\n"
+                    "                    virtualhost url.example;\n"
+                    "                }\n"
+                    "            }\n");
+    assert_has(out, "            SSL_GET {\n"
+                    "                connect_port 443;\n"
+                    "                connect_timeout 5;\n"
+                    "                retry 1;\n"
+                    "                delay_before_retry 1;\n"
+                    "                url {\n"
+                    "                    path \"/a b\";\n"
+                    "                }\n"
+                    "            }\n");
+
+    /* no connect_* in MISC_CHECK; its retry defaults to 0 */
+    assert_has(out, "            MISC_CHECK {\n"
+                    "                misc_path \"/bin/check --fast\";\n"
+                    "                misc_timeout 5;\n"
+                    "                misc_dynamic;\n"
+                    "                retry 0;\n"
+                    "                delay_before_retry 1;\n"
+                    "            }\n");
+
+    assert_round_trip(out);
+}
+
+
 Test(hx_ha_print, strict_mode_drops_the_authentication_it_ignores)
 {
     char  *out;
