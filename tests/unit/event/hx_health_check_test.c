@@ -14,6 +14,8 @@
 #include <hx_health_check.h>
 
 #include <criterion/criterion.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 
 #include "hx_event_fixture.h"
@@ -520,6 +522,119 @@ Test(health_check, an_external_probe_with_a_timeout_is_aborted)
     cr_assert_eq(aborts, 1);
     cr_assert_str_eq(hc.reason, "timed out");
     cr_assert_eq(verdict, 0);
+}
+
+
+/* ---- TLS (SSL_GET) ---- */
+
+
+static SSL_CTX  *tls_ctx;
+
+
+/* a server context with a throw-away self-signed EC certificate */
+static SSL_CTX *
+tls_server_ctx(void)
+{
+    X509      *x;
+    SSL_CTX   *ctx;
+    EVP_PKEY  *key;
+    X509_NAME *name;
+
+    key = EVP_EC_gen("P-256");
+    cr_assert_not_null(key);
+
+    x = X509_new();
+    cr_assert_not_null(x);
+    cr_assert(X509_set_version(x, 2));
+    cr_assert(ASN1_INTEGER_set(X509_get_serialNumber(x), 1));
+    cr_assert_not_null(X509_gmtime_adj(X509_getm_notBefore(x), -60));
+    cr_assert_not_null(X509_gmtime_adj(X509_getm_notAfter(x), 3600));
+    cr_assert(X509_set_pubkey(x, key));
+
+    name = X509_get_subject_name(x);
+    cr_assert(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                         (unsigned char *) "real.server",
+                                         -1, -1, 0));
+    cr_assert(X509_set_issuer_name(x, name));
+    cr_assert(X509_sign(x, key, EVP_sha256()));
+
+    ctx = SSL_CTX_new(TLS_server_method());
+    cr_assert_not_null(ctx);
+    cr_assert_eq(SSL_CTX_use_certificate(ctx, x), 1);
+    cr_assert_eq(SSL_CTX_use_PrivateKey(ctx, key), 1);
+
+    X509_free(x);
+    EVP_PKEY_free(key);
+
+    return ctx;
+}
+
+
+static void *
+tls_server(void *arg)
+{
+    int    c;
+    SSL   *ssl;
+    char   buf[1024];
+
+    (void) arg;
+
+    for ( ;; ) {
+        c = accept(server_fd, NULL, NULL);
+        if (c == -1) {
+            return NULL;
+        }
+
+        ssl = SSL_new(tls_ctx);
+        SSL_set_fd(ssl, c);
+
+        if (SSL_accept(ssl) == 1) {
+            (void) SSL_read(ssl, buf, sizeof(buf));
+            (void) SSL_write(ssl, reply, strlen(reply));
+            (void) SSL_shutdown(ssl);
+        }
+
+        SSL_free(ssl);
+        close(c);
+    }
+}
+
+
+Test(health_check, an_https_target_passes_through_tls)
+{
+    tls_ctx = tls_server_ctx();
+
+    reply = "HTTP/1.0 200 OK\r\n\r\nbody";
+    server_fd = bound(SOCK_STREAM);
+    cr_assert_eq(listen(server_fd, 16), 0);
+    cr_assert_eq(pthread_create(&server_thread, NULL, tls_server, NULL), 0);
+
+    conf.type = HX_HEALTH_CHECK_HTTP;
+    conf.ssl = 1;
+    hx_str_set(&conf.digest, "841a2d689ad86bd1611447453c22c6fc");
+
+    /* the certificate is self-signed: not verified, as keepalived */
+    start(0);
+    run_checks(1);
+
+    cr_assert_eq(verdict, 1, "%s", hc.reason ? hc.reason : "");
+    cr_assert_eq(hc.http_status, 200);
+    cr_assert_null(hc.ssl, "the TLS object is freed after the probe");
+}
+
+
+Test(health_check, tls_to_a_plain_server_fails_the_handshake)
+{
+    serve(SOCK_STREAM, "HTTP/1.0 200 OK\r\n\r\nbody");
+
+    conf.type = HX_HEALTH_CHECK_HTTP;
+    conf.ssl = 1;
+
+    start(1);
+    run_checks(1);
+
+    cr_assert_eq(verdict, 0);
+    cr_assert_str_eq(hc.reason, "SSL handshake failed");
 }
 
 
