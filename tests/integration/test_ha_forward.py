@@ -393,3 +393,20 @@ def test_without_stream_a_virtual_server_is_refused(hanx, backends):
     assert r.returncode == 1
     assert "virtual_server needs the stream module" in r.stderr
     assert "nginx.conf:" in r.stderr or "hanx.conf:" in r.stderr
+
+
+def test_an_ipv6_virtual_server_forwards(fwd, backends):
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6")
+    rs = [backends(TcpBackend, n) for n in "ab"]
+    port = fwd.port(6201)
+    fwd.write_config(config(vs(port, rs).replace("127.0.0.1 %d {" % port,
+                                                 "::1 %d {" % port)))
+    fwd.start(wait_ports=[port])
+
+    got = collections.Counter()
+    for _ in range(4):
+        with socket.create_connection(("::1", port), timeout=5) as s:
+            got[read_greeting(s)] += 1
+    assert got == {"a": 2, "b": 2}
+    assert "IP_FREEBIND" not in fwd.error_log()

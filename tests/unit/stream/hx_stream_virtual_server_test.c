@@ -242,3 +242,27 @@ Test(stream_virtual_server, no_virtual_server_changes_nothing)
     cr_assert_null(hxs_cycle.conf_ctx[hx_stream_module.index]);
     cr_assert_eq(hxs_cycle.listening.nelts, 0);
 }
+
+
+Test(stream_virtual_server, an_ipv6_virtual_server_listens_on_its_address)
+{
+    hx_listening_t        *ls;
+    hx_stream_port_t      *port;
+    hx_stream_in6_addr_t  *in6;
+
+    hxs_parse_ok("ha {\n" VS("::1", "6201", "TCP") "}\n");
+    vs_init_conf_ok();
+
+    ls = hxs_listening("[::1]:6201", SOCK_STREAM);
+    cr_assert_not_null(ls, "%s", hxs_logged);
+    cr_assert(ls->freebind);
+    cr_assert(ls->ipv6only);
+
+    port = ls->servers;
+    cr_assert_eq(port->naddrs, 1);
+
+    in6 = port->addrs;
+    cr_assert(IN6_IS_ADDR_LOOPBACK(&in6[0].addr6));
+    cr_assert_eq(in6[0].conf.default_server->handler,
+                 hx_stream_proxy_handler);
+}
