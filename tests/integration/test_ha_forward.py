@@ -410,3 +410,14 @@ def test_an_ipv6_virtual_server_forwards(fwd, backends):
             got[read_greeting(s)] += 1
     assert got == {"a": 2, "b": 2}
     assert "IP_FREEBIND" not in fwd.error_log()
+
+
+def test_an_address_not_on_this_host_is_bound_all_the_same(fwd, backends):
+    # IP_FREEBIND: a BACKUP node listens on the VIP before VRRP adds it
+    rs = [backends(TcpBackend, "a")]
+    port = fwd.port(6201)
+    fwd.write_config(config(vs(port, rs).replace(
+        "127.0.0.1 %d {" % port, "192.0.2.55 %d {" % port)))
+    fwd.start(wait_ports=[port])
+
+    assert "failed" not in fwd.error_log()
