@@ -356,6 +356,7 @@ hx_ha_check_net_init(hx_ha_check_target_t *t)
 static void
 hx_ha_check_run_vs(hx_ha_check_vs_t *cvs, hx_uint_t run)
 {
+    hx_msec_t               delay;
     hx_uint_t               i;
     hx_ha_check_target_t  **t;
 
@@ -367,7 +368,11 @@ hx_ha_check_run_vs(hx_ha_check_vs_t *cvs, hx_uint_t run)
             continue;
         }
 
-        if (hx_health_check_start(&t[i]->hc, t[i]->ck->warmup) != HX_OK) {
+        /* keepalived's warmup: the first check after a random delay */
+        delay = t[i]->ck->warmup
+                ? hx_upstream_random_number() % (t[i]->ck->warmup + 1) : 0;
+
+        if (hx_health_check_start(&t[i]->hc, delay) != HX_OK) {
             hx_log_error(HX_LOG_ALERT, cvs->log, 0,
                          "a check of %V could not start",
                          &t[i]->rs->rs->text);
