@@ -135,8 +135,18 @@ hx_stream_vs_init_conf(hx_cycle_t *cycle, void *conf)
 
         rv = hx_stream_vs_add(&cf, block, vsp[i]);
         if (rv != HX_CONF_OK) {
-            break;
+            goto done;
         }
+    }
+
+    /* the events module counted the sockets before these were added */
+
+    if (cycle->connection_n < cycle->listening.nelts + 2) {
+        hx_log_error(HX_LOG_EMERG, cycle->log, 0,
+                     "%ui worker_connections are not enough for %ui "
+                     "listening sockets with the virtual servers",
+                     cycle->connection_n, cycle->listening.nelts);
+        rv = HX_CONF_ERROR;
     }
 
 done:

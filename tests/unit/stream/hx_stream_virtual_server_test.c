@@ -266,3 +266,17 @@ Test(stream_virtual_server, an_ipv6_virtual_server_listens_on_its_address)
     cr_assert_eq(in6[0].conf.default_server->handler,
                  hx_stream_proxy_handler);
 }
+
+
+Test(stream_virtual_server, too_few_worker_connections_for_the_sockets)
+{
+    hxs_parse_ok("ha {\n" VS("127.0.0.1", "6201", "TCP")
+                 VS("127.0.0.1", "6202", "TCP") "}\n");
+
+    /* the worker's own two, and one socket: not two */
+    hxs_cycle.connection_n = 3;
+
+    cr_assert_eq(vs_init_conf(), HX_CONF_ERROR);
+    cr_assert(hxs_logged_has("3 worker_connections are not enough for 2 "
+                             "listening sockets"), "%s", hxs_logged);
+}
