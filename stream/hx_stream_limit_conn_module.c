@@ -10,13 +10,15 @@
  * gives the count back, so the count follows the session's life however
  * it ends; a counter that drops to zero leaves the tree at once.  With
  * limit_conn_dry_run the refusal is only logged and shown in
- * $limit_conn_status.
+ * $limit_conn_status.  The zone and the counts are core/hx_limit_zone.c,
+ * shared with http's limit_conn and limit_req.
  */
 
 #include <hx_config.h>
 #include <hx_core.h>
 #include <hx_event.h>
 #include <hx_stream.h>
+#include <hx_limit_zone.h>
 
 
 #define HX_STREAM_LIMIT_CONN_PASSED            1
@@ -24,67 +26,23 @@
 #define HX_STREAM_LIMIT_CONN_REJECTED_DRY_RUN  3
 
 
-/* lives in the rbtree node from its "color" byte on */
+/* shm_zone->data; core/hx_limit_zone.c sees its first member */
 typedef struct {
-    uint8_t                         color;
-    uint8_t                         len;
-    uint16_t                        conn;
-    uint8_t                         data[1];
-} hx_stream_limit_conn_node_t;
-
-
-typedef struct {
-    hx_shm_zone_t                  *shm_zone;
-    hx_rbtree_node_t               *node;
-} hx_stream_limit_conn_cleanup_t;
-
-
-typedef struct {
-    hx_rbtree_t                     rbtree;
-    hx_rbtree_node_t                sentinel;
-} hx_stream_limit_conn_shctx_t;
-
-
-typedef struct {
-    hx_stream_limit_conn_shctx_t   *sh;
-    hx_slab_pool_t                 *shpool;
+    hx_limit_zone_t                 zone;
     hx_stream_complex_value_t       key;
 } hx_stream_limit_conn_ctx_t;
 
 
 typedef struct {
-    hx_shm_zone_t                  *shm_zone;
-    hx_uint_t                       conn;
-} hx_stream_limit_conn_limit_t;
-
-
-typedef struct {
-    hx_array_t                      limits;
-                                        /* hx_stream_limit_conn_limit_t */
+    hx_array_t                      limits;   /* hx_limit_conn_limit_t */
     hx_uint_t                       log_level;
     hx_flag_t                       dry_run;
 } hx_stream_limit_conn_conf_t;
 
 
-#define hx_stream_limit_conn_node(n)                                          \
-    ((hx_stream_limit_conn_node_t *) &(n)->color)
-
-
 static hx_int_t hx_stream_limit_conn_handler(hx_stream_session_t *s);
-static hx_int_t hx_stream_limit_conn_take(hx_stream_session_t *s,
-    hx_stream_limit_conn_limit_t *limit, hx_str_t *key,
-    hx_stream_limit_conn_conf_t *lccf);
 static hx_int_t hx_stream_limit_conn_refuse(hx_stream_session_t *s,
     hx_stream_limit_conn_conf_t *lccf);
-static hx_rbtree_node_t *hx_stream_limit_conn_lookup(hx_rbtree_t *rbtree,
-    hx_str_t *key, uint32_t hash);
-static void hx_stream_limit_conn_rbtree_insert_value(hx_rbtree_node_t *temp,
-    hx_rbtree_node_t *node, hx_rbtree_node_t *sentinel);
-static void hx_stream_limit_conn_cleanup(void *data);
-static void hx_stream_limit_conn_cleanup_all(hx_pool_t *pool);
-static hx_int_t hx_stream_limit_conn_init_zone(hx_shm_zone_t *shm_zone,
-    void *data);
-
 static hx_int_t hx_stream_limit_conn_status_variable(hx_stream_session_t *s,
     hx_stream_variable_value_t *v, uintptr_t data);
 static void *hx_stream_limit_conn_create_conf(hx_conf_t *cf);
@@ -190,9 +148,9 @@ hx_stream_limit_conn_handler(hx_stream_session_t *s)
     hx_int_t                        rc;
     hx_str_t                        key;
     hx_uint_t                       i;
+    hx_limit_conn_limit_t          *limits;
     hx_stream_limit_conn_ctx_t     *ctx;
     hx_stream_limit_conn_conf_t    *lccf;
-    hx_stream_limit_conn_limit_t   *limits;
 
     lccf = hx_stream_get_module_srv_conf(s, hx_stream_limit_conn_module);
     limits = lccf->limits.elts;
@@ -218,101 +176,25 @@ hx_stream_limit_conn_handler(hx_stream_session_t *s)
 
         s->limit_conn_status = HX_STREAM_LIMIT_CONN_PASSED;
 
-        rc = hx_stream_limit_conn_take(s, &limits[i], &key, lccf);
+        rc = hx_limit_conn_take(&limits[i], &key, s->connection->pool);
+
+        if (rc == HX_ERROR) {
+            return HX_ERROR;
+        }
+
+        if (rc == HX_BUSY) {
+            hx_log_error(lccf->log_level, s->connection->log, 0,
+                         "limiting connections%s by zone \"%V\"",
+                         lccf->dry_run ? ", dry run" : "",
+                         &limits[i].shm_zone->shm.name);
+        }
 
         if (rc != HX_OK) {
-            return rc;
+            return hx_stream_limit_conn_refuse(s, lccf);
         }
     }
 
     return HX_DECLINED;
-}
-
-
-/*
- * One count of limit for key.  HX_OK, a status that ends the session
- * (503), HX_DECLINED (dry run: refused but let through) or HX_ERROR.
- */
-static hx_int_t
-hx_stream_limit_conn_take(hx_stream_session_t *s,
-    hx_stream_limit_conn_limit_t *limit, hx_str_t *key,
-    hx_stream_limit_conn_conf_t *lccf)
-{
-    size_t                           n;
-    uint32_t                         hash;
-    hx_rbtree_node_t                *node;
-    hx_pool_cleanup_t               *cln;
-    hx_stream_limit_conn_ctx_t      *ctx;
-    hx_stream_limit_conn_node_t     *lc;
-    hx_stream_limit_conn_cleanup_t  *lccln;
-
-    ctx = limit->shm_zone->data;
-
-    /* the cleanup first, so no failure can leave a count behind */
-
-    cln = hx_pool_cleanup_add(s->connection->pool,
-                              sizeof(hx_stream_limit_conn_cleanup_t));
-    if (cln == NULL) {
-        return HX_ERROR;
-    }
-
-    lccln = cln->data;
-    lccln->node = NULL;
-    cln->handler = hx_stream_limit_conn_cleanup;
-
-    hash = hx_crc32(key->data, key->len);
-
-    hx_shmtx_lock(&ctx->shpool->mutex);
-
-    node = hx_stream_limit_conn_lookup(&ctx->sh->rbtree, key, hash);
-
-    if (node == NULL) {
-        n = offsetof(hx_rbtree_node_t, color)
-            + offsetof(hx_stream_limit_conn_node_t, data)
-            + key->len;
-
-        node = hx_slab_alloc_locked(ctx->shpool, n);
-
-        if (node == NULL) {
-            hx_shmtx_unlock(&ctx->shpool->mutex);
-            return hx_stream_limit_conn_refuse(s, lccf);
-        }
-
-        lc = hx_stream_limit_conn_node(node);
-
-        node->key = hash;
-        lc->len = (uint8_t) key->len;
-        lc->conn = 1;
-        hx_memcpy(lc->data, key->data, key->len);
-
-        hx_rbtree_insert(&ctx->sh->rbtree, node);
-
-    } else {
-        lc = hx_stream_limit_conn_node(node);
-
-        if ((hx_uint_t) lc->conn >= limit->conn) {
-            hx_shmtx_unlock(&ctx->shpool->mutex);
-
-            hx_log_error(lccf->log_level, s->connection->log, 0,
-                         "limiting connections%s by zone \"%V\"",
-                         lccf->dry_run ? ", dry run" : "",
-                         &limit->shm_zone->shm.name);
-
-            return hx_stream_limit_conn_refuse(s, lccf);
-        }
-
-        lc->conn++;
-    }
-
-    hx_log_debug(HX_LOG_DEBUG_STREAM, s->connection->log, 0,
-                 "limit conn: %08XD %d", (uint32_t) node->key, (int) lc->conn);
-
-    hx_shmtx_unlock(&ctx->shpool->mutex);
-
-    lccln->shm_zone = limit->shm_zone;
-    lccln->node = node;
-
-    return HX_OK;
 }
 
 
@@ -321,7 +203,7 @@ static hx_int_t
 hx_stream_limit_conn_refuse(hx_stream_session_t *s,
     hx_stream_limit_conn_conf_t *lccf)
 {
-    hx_stream_limit_conn_cleanup_all(s->connection->pool);
+    hx_limit_conn_give_back(s->connection->pool);
 
     if (lccf->dry_run) {
         s->limit_conn_status = HX_STREAM_LIMIT_CONN_REJECTED_DRY_RUN;
@@ -331,185 +213,6 @@ hx_stream_limit_conn_refuse(hx_stream_session_t *s,
     s->limit_conn_status = HX_STREAM_LIMIT_CONN_REJECTED;
 
     return HX_STREAM_SERVICE_UNAVAILABLE;
-}
-
-
-static hx_rbtree_node_t *
-hx_stream_limit_conn_lookup(hx_rbtree_t *rbtree, hx_str_t *key,
-    uint32_t hash)
-{
-    hx_int_t                      rc;
-    hx_rbtree_node_t             *node, *sentinel;
-    hx_stream_limit_conn_node_t  *lcn;
-
-    node = rbtree->root;
-    sentinel = rbtree->sentinel;
-
-    while (node != sentinel) {
-
-        if (hash != node->key) {
-            node = (hash < node->key) ? node->left : node->right;
-            continue;
-        }
-
-        lcn = hx_stream_limit_conn_node(node);
-
-        rc = hx_memn2cmp(key->data, lcn->data, key->len, (size_t) lcn->len);
-
-        if (rc == 0) {
-            return node;
-        }
-
-        node = (rc < 0) ? node->left : node->right;
-    }
-
-    return NULL;
-}
-
-
-static void
-hx_stream_limit_conn_rbtree_insert_value(hx_rbtree_node_t *temp,
-    hx_rbtree_node_t *node, hx_rbtree_node_t *sentinel)
-{
-    hx_rbtree_node_t             **p;
-    hx_stream_limit_conn_node_t   *lcn, *lcnt;
-
-    for ( ;; ) {
-
-        if (node->key != temp->key) {
-            p = (node->key < temp->key) ? &temp->left : &temp->right;
-
-        } else {
-            lcn = hx_stream_limit_conn_node(node);
-            lcnt = hx_stream_limit_conn_node(temp);
-
-            p = (hx_memn2cmp(lcn->data, lcnt->data, lcn->len, lcnt->len) < 0)
-                ? &temp->left : &temp->right;
-        }
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
-    }
-
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    hx_rbt_red(node);
-}
-
-
-/* the session is over: one connection fewer for its key */
-static void
-hx_stream_limit_conn_cleanup(void *data)
-{
-    hx_stream_limit_conn_cleanup_t  *lccln = data;
-
-    hx_rbtree_node_t             *node;
-    hx_stream_limit_conn_ctx_t   *ctx;
-    hx_stream_limit_conn_node_t  *lc;
-
-    if (lccln->node == NULL) {
-        return;
-    }
-
-    ctx = lccln->shm_zone->data;
-    node = lccln->node;
-    lc = hx_stream_limit_conn_node(node);
-
-    hx_shmtx_lock(&ctx->shpool->mutex);
-
-    lc->conn--;
-
-    if (lc->conn == 0) {
-        hx_rbtree_delete(&ctx->sh->rbtree, node);
-        hx_slab_free_locked(ctx->shpool, node);
-    }
-
-    hx_shmtx_unlock(&ctx->shpool->mutex);
-
-    lccln->node = NULL;
-}
-
-
-/*
- * Runs, now, the cleanups this module registered on pool: they are the
- * most recent ones, at the head of the list.
- */
-static void
-hx_stream_limit_conn_cleanup_all(hx_pool_t *pool)
-{
-    hx_pool_cleanup_t  *cln;
-
-    cln = pool->cleanup;
-
-    while (cln && cln->handler == hx_stream_limit_conn_cleanup) {
-        hx_stream_limit_conn_cleanup(cln->data);
-        cln = cln->next;
-    }
-
-    pool->cleanup = cln;
-}
-
-
-static hx_int_t
-hx_stream_limit_conn_init_zone(hx_shm_zone_t *shm_zone, void *data)
-{
-    hx_stream_limit_conn_ctx_t  *octx = data;
-
-    size_t                       len;
-    hx_stream_limit_conn_ctx_t  *ctx;
-
-    ctx = shm_zone->data;
-
-    if (octx) {
-        if (!hx_str_eq(&ctx->key.value, &octx->key.value)) {
-            hx_log_error(HX_LOG_EMERG, shm_zone->shm.log, 0,
-                         "limit_conn_zone \"%V\" uses the \"%V\" key "
-                         "while previously it used the \"%V\" key",
-                         &shm_zone->shm.name, &ctx->key.value,
-                         &octx->key.value);
-            return HX_ERROR;
-        }
-
-        ctx->sh = octx->sh;
-        ctx->shpool = octx->shpool;
-
-        return HX_OK;
-    }
-
-    ctx->shpool = (hx_slab_pool_t *) shm_zone->shm.addr;
-
-    if (shm_zone->shm.exists) {
-        ctx->sh = ctx->shpool->data;
-        return HX_OK;
-    }
-
-    ctx->sh = hx_slab_alloc(ctx->shpool,
-                            sizeof(hx_stream_limit_conn_shctx_t));
-    if (ctx->sh == NULL) {
-        return HX_ERROR;
-    }
-
-    ctx->shpool->data = ctx->sh;
-
-    hx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
-                   hx_stream_limit_conn_rbtree_insert_value);
-
-    len = sizeof(" in limit_conn_zone \"\"") + shm_zone->shm.name.len;
-
-    ctx->shpool->log_ctx = hx_slab_alloc(ctx->shpool, len);
-    if (ctx->shpool->log_ctx == NULL) {
-        return HX_ERROR;
-    }
-
-    hx_sprintf(ctx->shpool->log_ctx, " in limit_conn_zone \"%V\"%Z",
-               &shm_zone->shm.name);
-
-    return HX_OK;
 }
 
 
@@ -581,11 +284,7 @@ hx_stream_limit_conn_merge_conf(hx_conf_t *cf, void *parent, void *child)
 static char *
 hx_stream_limit_conn_zone(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 {
-    uint8_t                             *p;
-    ssize_t                              size;
-    hx_str_t                            *value, name, s;
-    hx_uint_t                            i;
-    hx_shm_zone_t                       *shm_zone;
+    hx_str_t                            *value;
     hx_stream_limit_conn_ctx_t          *ctx;
     hx_stream_compile_complex_value_t    ccv;
 
@@ -608,76 +307,12 @@ hx_stream_limit_conn_zone(hx_conf_t *cf, hx_command_t *cmd, void *conf)
         return HX_CONF_ERROR;
     }
 
-    size = 0;
-    name.len = 0;
-    name.data = NULL;
+    ctx->zone.key = ctx->key.value;
+    ctx->zone.name = "limit_conn_zone";
+    ctx->zone.log_name = "limit_conn_zone";
 
-    for (i = 2; i < cf->args->nelts; i++) {
-
-        if (hx_strncmp(value[i].data, "zone=", 5) == 0) {
-            name.data = value[i].data + 5;
-
-            p = (uint8_t *) hx_strchr(name.data, ':');
-
-            if (p == NULL) {
-                hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                                  "invalid zone size \"%V\"", &value[i]);
-                return HX_CONF_ERROR;
-            }
-
-            name.len = p - name.data;
-
-            s.data = p + 1;
-            s.len = value[i].data + value[i].len - s.data;
-
-            size = hx_parse_size(&s);
-
-            if (size == HX_ERROR) {
-                hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                                  "invalid zone size \"%V\"", &value[i]);
-                return HX_CONF_ERROR;
-            }
-
-            if (size < (ssize_t) (8 * getpagesize())) {
-                hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                                  "zone \"%V\" is too small", &value[i]);
-                return HX_CONF_ERROR;
-            }
-
-            continue;
-        }
-
-        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "invalid parameter \"%V\"", &value[i]);
-        return HX_CONF_ERROR;
-    }
-
-    if (name.len == 0) {
-        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "\"%V\" must have \"zone\" parameter",
-                          &cmd->name);
-        return HX_CONF_ERROR;
-    }
-
-    shm_zone = hx_shared_memory_add(cf, &name, (size_t) size,
-                                    &hx_stream_limit_conn_module);
-    if (shm_zone == NULL) {
-        return HX_CONF_ERROR;
-    }
-
-    if (shm_zone->data) {
-        ctx = shm_zone->data;
-
-        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "%V \"%V\" is already bound to key \"%V\"",
-                          &cmd->name, &name, &ctx->key.value);
-        return HX_CONF_ERROR;
-    }
-
-    shm_zone->init = hx_stream_limit_conn_init_zone;
-    shm_zone->data = ctx;
-
-    return HX_CONF_OK;
+    return hx_limit_zone_directive(cf, cmd, &ctx->zone,
+                                   &hx_stream_limit_conn_module, NULL, NULL);
 }
 
 
@@ -687,61 +322,10 @@ hx_stream_limit_conn(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 {
     hx_stream_limit_conn_conf_t  *lccf = conf;
 
-    hx_int_t                       n;
-    hx_str_t                      *value;
-    hx_uint_t                      i;
-    hx_shm_zone_t                 *shm_zone;
-    hx_stream_limit_conn_limit_t  *limit, *limits;
-
     (void) cmd;
 
-    value = cf->args->elts;
-
-    shm_zone = hx_shared_memory_add(cf, &value[1], 0,
-                                    &hx_stream_limit_conn_module);
-    if (shm_zone == NULL) {
-        return HX_CONF_ERROR;
-    }
-
-    limits = lccf->limits.elts;
-
-    if (limits == NULL) {
-        if (hx_array_init(&lccf->limits, cf->pool, 1,
-                          sizeof(hx_stream_limit_conn_limit_t))
-            != HX_OK)
-        {
-            return HX_CONF_ERROR;
-        }
-    }
-
-    for (i = 0; i < lccf->limits.nelts; i++) {
-        if (shm_zone == limits[i].shm_zone) {
-            return "is duplicate";
-        }
-    }
-
-    n = hx_atoi(value[2].data, value[2].len);
-    if (n <= 0) {
-        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "invalid number of connections \"%V\"", &value[2]);
-        return HX_CONF_ERROR;
-    }
-
-    if (n > 65535) {
-        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "connection limit must be less 65536");
-        return HX_CONF_ERROR;
-    }
-
-    limit = hx_array_push(&lccf->limits);
-    if (limit == NULL) {
-        return HX_CONF_ERROR;
-    }
-
-    limit->conn = (hx_uint_t) n;
-    limit->shm_zone = shm_zone;
-
-    return HX_CONF_OK;
+    return hx_limit_conn_directive(cf, &lccf->limits,
+                                   &hx_stream_limit_conn_module);
 }
 
 

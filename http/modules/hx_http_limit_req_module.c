@@ -17,13 +17,16 @@
  * idle entries at the tail, and when the slab is full the oldest goes by
  * force.  The zone survives a reload when its name, size and key are
  * unchanged.  With limit_req_dry_run nothing is delayed or refused, but
- * the decision is logged and shown in $limit_req_status.
+ * the decision is logged and shown in $limit_req_status.  The zone's
+ * parameters, start, tree walk and insertion are core/hx_limit_zone.c,
+ * shared with limit_conn; the bucket, LRU and expiry are this file's.
  */
 
 #include <hx_config.h>
 #include <hx_core.h>
 #include <hx_event.h>
 #include <hx_http.h>
+#include <hx_limit_zone.h>
 
 
 #define HX_HTTP_LIMIT_REQ_PASSED            1
@@ -35,9 +38,7 @@
 
 /* lives in the rbtree node from its "color" byte on */
 typedef struct {
-    uint8_t                      color;
-    uint8_t                      dummy;
-    uint16_t                     len;
+    hx_limit_node_t              head;     /* color, key offset, length */
     hx_queue_t                   queue;
     hx_msec_t                    last;
     /* 1 is 0.001 of a request */
@@ -48,15 +49,7 @@ typedef struct {
 
 
 typedef struct {
-    hx_rbtree_t                  rbtree;
-    hx_rbtree_node_t             sentinel;
-    hx_queue_t                   queue;
-} hx_http_limit_req_shctx_t;
-
-
-typedef struct {
-    hx_http_limit_req_shctx_t   *sh;
-    hx_slab_pool_t              *shpool;
+    hx_limit_zone_t              zone;     /* first: core's view */
     /* 1 is 0.001 r/s */
     hx_uint_t                    rate;
     hx_http_complex_value_t      key;
@@ -106,6 +99,8 @@ static char *hx_http_limit_req_merge_conf(hx_conf_t *cf, void *parent,
     void *child);
 static char *hx_http_limit_req_zone(hx_conf_t *cf, hx_command_t *cmd,
     void *conf);
+static hx_int_t hx_http_limit_req_zone_param(hx_conf_t *cf, hx_str_t *arg,
+    void *data);
 static char *hx_http_limit_req(hx_conf_t *cf, hx_command_t *cmd,
     void *conf);
 static hx_int_t hx_http_limit_req_add_variables(hx_conf_t *cf);
@@ -262,12 +257,12 @@ hx_http_limit_req_handler(hx_http_request_t *r)
 
         hash = hx_crc32(key.data, key.len);
 
-        hx_shmtx_lock(&ctx->shpool->mutex);
+        hx_shmtx_lock(&ctx->zone.shpool->mutex);
 
         rc = hx_http_limit_req_lookup(limit, hash, &key, &excess,
                                       (n == lrcf->limits.nelts - 1));
 
-        hx_shmtx_unlock(&ctx->shpool->mutex);
+        hx_shmtx_unlock(&ctx->zone.shpool->mutex);
 
         hx_log_debug(HX_LOG_DEBUG_HTTP, r->connection->log, 0,
                      "limit_req[%ui]: %i %ui.%03ui",
@@ -383,44 +378,6 @@ hx_http_limit_req_delay(hx_http_request_t *r)
 }
 
 
-static void
-hx_http_limit_req_rbtree_insert_value(hx_rbtree_node_t *temp,
-    hx_rbtree_node_t *node, hx_rbtree_node_t *sentinel)
-{
-    hx_rbtree_node_t           **p;
-    hx_http_limit_req_node_t    *lrn, *lrnt;
-
-    for ( ;; ) {
-
-        if (node->key < temp->key) {
-            p = &temp->left;
-
-        } else if (node->key > temp->key) {
-            p = &temp->right;
-
-        } else {
-            lrn = hx_http_limit_req_node(node);
-            lrnt = hx_http_limit_req_node(temp);
-
-            p = (hx_memn2cmp(lrn->data, lrnt->data, lrn->len, lrnt->len) < 0)
-                ? &temp->left : &temp->right;
-        }
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
-    }
-
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    hx_rbt_red(node);
-}
-
-
 /* how much of the bucket has drained since lr->last, as nginx measures */
 static hx_int_t
 hx_http_limit_req_drain(hx_http_limit_req_ctx_t *ctx,
@@ -464,10 +421,10 @@ hx_http_limit_req_lookup(hx_http_limit_req_limit_t *limit, hx_uint_t hash,
     hx_str_t *key, hx_uint_t *ep, hx_uint_t account)
 {
     size_t                      size;
-    hx_int_t                    rc, excess;
+    hx_int_t                    excess;
     hx_msec_t                   now;
     hx_msec_int_t               ms;
-    hx_rbtree_node_t           *node, *sentinel;
+    hx_rbtree_node_t           *node;
     hx_http_limit_req_ctx_t    *ctx;
     hx_http_limit_req_node_t   *lr;
 
@@ -475,90 +432,67 @@ hx_http_limit_req_lookup(hx_http_limit_req_limit_t *limit, hx_uint_t hash,
 
     ctx = limit->shm_zone->data;
 
-    node = ctx->sh->rbtree.root;
-    sentinel = ctx->sh->rbtree.sentinel;
+    node = hx_limit_zone_lookup(&ctx->zone, key, hash);
 
-    while (node != sentinel) {
-
-        if (hash < node->key) {
-            node = node->left;
-            continue;
-        }
-
-        if (hash > node->key) {
-            node = node->right;
-            continue;
-        }
-
+    if (node != NULL) {
         lr = hx_http_limit_req_node(node);
 
-        rc = hx_memn2cmp(key->data, lr->data, key->len, (size_t) lr->len);
+        hx_queue_remove(&lr->queue);
+        hx_queue_insert_head(&ctx->zone.sh->queue, &lr->queue);
 
-        if (rc == 0) {
-            hx_queue_remove(&lr->queue);
-            hx_queue_insert_head(&ctx->sh->queue, &lr->queue);
+        excess = hx_http_limit_req_drain(ctx, lr, now, &ms);
 
-            excess = hx_http_limit_req_drain(ctx, lr, now, &ms);
+        *ep = excess;
 
-            *ep = excess;
-
-            if ((hx_uint_t) excess > limit->burst) {
-                return HX_BUSY;
-            }
-
-            if (account) {
-                lr->excess = excess;
-
-                if (ms) {
-                    lr->last = now;
-                }
-
-                return HX_OK;
-            }
-
-            lr->count++;
-
-            ctx->node = lr;
-
-            return HX_AGAIN;
+        if ((hx_uint_t) excess > limit->burst) {
+            return HX_BUSY;
         }
 
-        node = (rc < 0) ? node->left : node->right;
+        if (account) {
+            lr->excess = excess;
+
+            if (ms) {
+                lr->last = now;
+            }
+
+            return HX_OK;
+        }
+
+        lr->count++;
+
+        ctx->node = lr;
+
+        return HX_AGAIN;
     }
 
     *ep = 0;
 
-    size = offsetof(hx_rbtree_node_t, color)
-           + offsetof(hx_http_limit_req_node_t, data)
-           + key->len;
+    size = hx_limit_node_size(offsetof(hx_http_limit_req_node_t, data),
+                              key->len);
 
     hx_http_limit_req_expire(ctx, 1);
 
-    node = hx_slab_alloc_locked(ctx->shpool, size);
+    node = hx_slab_alloc_locked(ctx->zone.shpool, size);
 
     if (node == NULL) {
         hx_http_limit_req_expire(ctx, 0);
 
-        node = hx_slab_alloc_locked(ctx->shpool, size);
+        node = hx_slab_alloc_locked(ctx->zone.shpool, size);
         if (node == NULL) {
             hx_log_error(HX_LOG_ALERT, hx_cycle->log, 0,
-                         "could not allocate node%s", ctx->shpool->log_ctx);
+                         "could not allocate node%s",
+                         ctx->zone.shpool->log_ctx);
             return HX_ERROR;
         }
     }
 
-    node->key = hash;
+    hx_limit_zone_insert(&ctx->zone, node,
+                         offsetof(hx_http_limit_req_node_t, data), key, hash);
 
     lr = hx_http_limit_req_node(node);
-
-    lr->len = (uint16_t) key->len;
     lr->excess = 0;
 
-    hx_memcpy(lr->data, key->data, key->len);
-
-    hx_rbtree_insert(&ctx->sh->rbtree, node);
-
-    hx_queue_insert_head(&ctx->sh->queue, &lr->queue);
+    hx_queue_insert_head(&ctx->zone.sh->queue, &lr->queue);
 
     if (account) {
         lr->last = now;
@@ -608,7 +542,7 @@ hx_http_limit_req_account(hx_http_limit_req_limit_t *limits, hx_uint_t n,
             continue;
         }
 
-        hx_shmtx_lock(&ctx->shpool->mutex);
+        hx_shmtx_lock(&ctx->zone.shpool->mutex);
 
         excess = hx_http_limit_req_drain(ctx, lr, hx_current_msec, &ms);
 
@@ -619,7 +553,7 @@ hx_http_limit_req_account(hx_http_limit_req_limit_t *limits, hx_uint_t n,
         lr->excess = excess;
         lr->count--;
 
-        hx_shmtx_unlock(&ctx->shpool->mutex);
+        hx_shmtx_unlock(&ctx->zone.shpool->mutex);
 
         ctx->node = NULL;
 
@@ -653,11 +587,11 @@ hx_http_limit_req_unlock(hx_http_limit_req_limit_t *limits, hx_uint_t n)
             continue;
         }
 
-        hx_shmtx_lock(&ctx->shpool->mutex);
+        hx_shmtx_lock(&ctx->zone.shpool->mutex);
 
         ctx->node->count--;
 
-        hx_shmtx_unlock(&ctx->shpool->mutex);
+        hx_shmtx_unlock(&ctx->zone.shpool->mutex);
 
         ctx->node = NULL;
     }
@@ -684,11 +618,11 @@ hx_http_limit_req_expire(hx_http_limit_req_ctx_t *ctx, hx_uint_t n)
 
     while (n < 3) {
 
-        if (hx_queue_empty(&ctx->sh->queue)) {
+        if (hx_queue_empty(&ctx->zone.sh->queue)) {
             return;
         }
 
-        q = hx_queue_last(&ctx->sh->queue);
+        q = hx_queue_last(&ctx->zone.sh->queue);
 
         lr = hx_queue_data(q, hx_http_limit_req_node_t, queue);
 
@@ -716,71 +650,10 @@ hx_http_limit_req_expire(hx_http_limit_req_ctx_t *ctx, hx_uint_t n)
 
         node = hx_http_limit_req_rbnode(lr);
 
-        hx_rbtree_delete(&ctx->sh->rbtree, node);
+        hx_rbtree_delete(&ctx->zone.sh->rbtree, node);
 
-        hx_slab_free_locked(ctx->shpool, node);
+        hx_slab_free_locked(ctx->zone.shpool, node);
     }
-}
-
-
-static hx_int_t
-hx_http_limit_req_init_zone(hx_shm_zone_t *shm_zone, void *data)
-{
-    hx_http_limit_req_ctx_t  *octx = data;
-
-    size_t                    len;
-    hx_http_limit_req_ctx_t  *ctx;
-
-    ctx = shm_zone->data;
-
-    if (octx) {
-        if (!hx_str_eq(&ctx->key.value, &octx->key.value)) {
-            hx_log_error(HX_LOG_EMERG, shm_zone->shm.log, 0,
-                         "limit_req \"%V\" uses the \"%V\" key "
-                         "while previously it used the \"%V\" key",
-                         &shm_zone->shm.name, &ctx->key.value,
-                         &octx->key.value);
-            return HX_ERROR;
-        }
-
-        ctx->sh = octx->sh;
-        ctx->shpool = octx->shpool;
-
-        return HX_OK;
-    }
-
-    ctx->shpool = (hx_slab_pool_t *) shm_zone->shm.addr;
-
-    if (shm_zone->shm.exists) {
-        ctx->sh = ctx->shpool->data;
-        return HX_OK;
-    }
-
-    ctx->sh = hx_slab_alloc(ctx->shpool, sizeof(hx_http_limit_req_shctx_t));
-    if (ctx->sh == NULL) {
-        return HX_ERROR;
-    }
-
-    ctx->shpool->data = ctx->sh;
-
-    hx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
-                   hx_http_limit_req_rbtree_insert_value);
-
-    hx_queue_init(&ctx->sh->queue);
-
-    len = sizeof(" in limit_req zone \"\"") + shm_zone->shm.name.len;
-
-    ctx->shpool->log_ctx = hx_slab_alloc(ctx->shpool, len);
-    if (ctx->shpool->log_ctx == NULL) {
-        return HX_ERROR;
-    }
-
-    hx_sprintf(ctx->shpool->log_ctx, " in limit_req zone \"%V\"%Z",
-               &shm_zone->shm.name);
-
-    ctx->shpool->log_nomem = 0;
-
-    return HX_OK;
 }
 
 
@@ -861,13 +734,7 @@ hx_http_limit_req_merge_conf(hx_conf_t *cf, void *parent, void *child)
 static char *
 hx_http_limit_req_zone(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 {
-    uint8_t                           *p;
-    size_t                             len;
-    ssize_t                            size;
-    hx_str_t                          *value, name, s;
-    hx_int_t                           rate, scale;
-    hx_uint_t                          i;
-    hx_shm_zone_t                     *shm_zone;
+    hx_str_t                          *value;
     hx_http_limit_req_ctx_t           *ctx;
     hx_http_compile_complex_value_t    ccv;
 
@@ -890,111 +757,60 @@ hx_http_limit_req_zone(hx_conf_t *cf, hx_command_t *cmd, void *conf)
         return HX_CONF_ERROR;
     }
 
-    size = 0;
-    rate = 1;
-    scale = 1;
-    name.len = 0;
-    name.data = NULL;
+    ctx->rate = 1000;
 
-    for (i = 2; i < cf->args->nelts; i++) {
+    ctx->zone.key = ctx->key.value;
+    ctx->zone.name = "limit_req";
+    ctx->zone.log_name = "limit_req zone";
+    ctx->zone.quiet_nomem = 1;
 
-        if (hx_strncmp(value[i].data, "zone=", 5) == 0) {
+    return hx_limit_zone_directive(cf, cmd, &ctx->zone,
+                                   &hx_http_limit_req_module,
+                                   hx_http_limit_req_zone_param, ctx);
+}
 
-            name.data = value[i].data + 5;
 
-            p = (uint8_t *) hx_strchr(name.data, ':');
+/* rate=Nr/s or rate=Nr/m (into thousandths of a request a second); sync */
+static hx_int_t
+hx_http_limit_req_zone_param(hx_conf_t *cf, hx_str_t *arg, void *data)
+{
+    hx_http_limit_req_ctx_t  *ctx = data;
 
-            if (p == NULL) {
-                hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                                  "invalid zone size \"%V\"", &value[i]);
-                return HX_CONF_ERROR;
-            }
+    size_t     len;
+    uint8_t   *p;
+    hx_int_t   rate, scale;
 
-            name.len = p - name.data;
-
-            s.data = p + 1;
-            s.len = value[i].data + value[i].len - s.data;
-
-            size = hx_parse_size(&s);
-
-            if (size == HX_ERROR) {
-                hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                                  "invalid zone size \"%V\"", &value[i]);
-                return HX_CONF_ERROR;
-            }
-
-            if (size < (ssize_t) (8 * getpagesize())) {
-                hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                                  "zone \"%V\" is too small", &value[i]);
-                return HX_CONF_ERROR;
-            }
-
-            continue;
-        }
-
-        if (hx_strncmp(value[i].data, "rate=", 5) == 0) {
-
-            len = value[i].len;
-            p = value[i].data + len - 3;
-
-            if (len > 8 && hx_strncmp(p, "r/s", 3) == 0) {
-                scale = 1;
-                len -= 3;
-
-            } else if (len > 8 && hx_strncmp(p, "r/m", 3) == 0) {
-                scale = 60;
-                len -= 3;
-            }
-
-            rate = hx_atoi(value[i].data + 5, len - 5);
-            if (rate <= 0) {
-                hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                                  "invalid rate \"%V\"", &value[i]);
-                return HX_CONF_ERROR;
-            }
-
-            continue;
-        }
-
-        if (hx_strcmp(value[i].data, "sync") == 0) {
-            hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                              "\"sync\" is not supported by hanx");
-            return HX_CONF_ERROR;
-        }
-
+    if (hx_strcmp(arg->data, "sync") == 0) {
         hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "invalid parameter \"%V\"", &value[i]);
-        return HX_CONF_ERROR;
+                          "\"sync\" is not supported by hanx");
+        return HX_ERROR;
     }
 
-    if (name.len == 0) {
-        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "\"%V\" must have \"zone\" parameter",
-                          &cmd->name);
-        return HX_CONF_ERROR;
+    if (hx_strncmp(arg->data, "rate=", 5) != 0) {
+        return HX_DECLINED;
+    }
+
+    scale = 1;
+    len = arg->len;
+    p = arg->data + len - 3;
+
+    if (len > 8 && hx_strncmp(p, "r/s", 3) == 0) {
+        len -= 3;
+
+    } else if (len > 8 && hx_strncmp(p, "r/m", 3) == 0) {
+        scale = 60;
+        len -= 3;
+    }
+
+    rate = hx_atoi(arg->data + 5, len - 5);
+    if (rate <= 0) {
+        hx_conf_log_error(HX_LOG_EMERG, cf, 0, "invalid rate \"%V\"", arg);
+        return HX_ERROR;
     }
 
     ctx->rate = rate * 1000 / scale;
 
-    shm_zone = hx_shared_memory_add(cf, &name, size,
-                                    &hx_http_limit_req_module);
-    if (shm_zone == NULL) {
-        return HX_CONF_ERROR;
-    }
-
-    if (shm_zone->data) {
-        ctx = shm_zone->data;
-
-        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "%V \"%V\" is already bound to key \"%V\"",
-                          &cmd->name, &name, &ctx->key.value);
-        return HX_CONF_ERROR;
-    }
-
-    shm_zone->init = hx_http_limit_req_init_zone;
-    shm_zone->data = ctx;
-
-    return HX_CONF_OK;
+    return HX_OK;
 }
 
 

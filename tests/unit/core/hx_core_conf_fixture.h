@@ -138,7 +138,7 @@ hxc_parse(const char *text)
 
 
 /* a value as a C string (values are short in these tests) */
-static const char *
+static inline const char *
 hxc_cstr(hx_str_t *v)
 {
     static char  buf[64];
