@@ -17,6 +17,15 @@
  * boundaries survive; a datagram that arrives while the previous one is
  * still queued is dropped, as a full socket buffer would drop it.
  *
+ * A TCP direction that turns out to be bulk (a read filled the whole
+ * buffer) and has no rate limit switches to splice(): once the buffer
+ * has gone out, bytes move socket -> kernel pipe -> socket without being
+ * copied through user space.  The pipe is filled only when empty and
+ * drained before the next fill, so it holds at most one pipe's worth
+ * (64 KiB by default) and the back-pressure is the buffer's: a slow
+ * reader stops the splicing in, the kernel's socket buffers fill and
+ * TCP pushes back on the sender.  Short sessions never pay for the pipe.
+ *
  * A session ends when one side has closed and what it sent has been
  * delivered (both sides with proxy_half_close, which passes the first
  * close on as a shutdown of writing), on proxy_timeout of silence both
@@ -32,6 +41,26 @@
 #include <hx_stream.h>
 #include <hx_stream_proxy.h>
 #include <hx_proxy_protocol.h>
+
+#include <fcntl.h>
+
+
+/* one direction spliced through a kernel pipe */
+typedef struct {
+    int                           fd[2];     /* -1: none yet */
+    size_t                        in;        /* bytes in the pipe */
+    unsigned                      on:1;
+} hx_stream_proxy_splice_t;
+
+
+/* the proxy's per-session context: splicing, by from_upstream */
+typedef struct {
+    hx_stream_proxy_splice_t      dir[2];
+} hx_stream_proxy_ctx_t;
+
+
+/* as much as one splice() into an empty pipe may ask for */
+#define HX_STREAM_PROXY_SPLICE_MAX    (1024 * 1024)
 
 
 static hx_int_t hx_stream_proxy_eval(hx_stream_session_t *s,
@@ -60,6 +89,17 @@ static hx_int_t hx_stream_proxy_flush(hx_stream_session_t *s,
     hx_uint_t from_upstream, hx_connection_t *dst,
     hx_stream_upstream_pipe_t *pipe);
 static hx_int_t hx_stream_proxy_send_empty(hx_connection_t *dst);
+static hx_stream_proxy_splice_t *hx_stream_proxy_splice_get(
+    hx_stream_session_t *s, hx_uint_t from_upstream);
+static hx_stream_proxy_splice_t *hx_stream_proxy_splice_start(
+    hx_stream_session_t *s, hx_uint_t from_upstream, hx_connection_t *src,
+    hx_connection_t *dst);
+static void hx_stream_proxy_splice_cleanup(void *data);
+static hx_int_t hx_stream_proxy_splice(hx_stream_session_t *s,
+    hx_uint_t from_upstream, hx_connection_t *src, hx_connection_t *dst,
+    hx_stream_proxy_splice_t *sp);
+static hx_uint_t hx_stream_proxy_pending(hx_stream_session_t *s,
+    hx_uint_t from_upstream);
 static hx_int_t hx_stream_proxy_arm(hx_stream_session_t *s,
     hx_uint_t from_upstream, hx_connection_t *src, hx_connection_t *dst,
     hx_stream_upstream_pipe_t *pipe);
@@ -804,10 +844,12 @@ hx_stream_proxy_process(hx_stream_session_t *s, hx_uint_t from_upstream,
     hx_uint_t do_write)
 {
     hx_int_t                      rc;
+    hx_uint_t                     bulk;
     hx_connection_t              *c, *pc, *src, *dst;
     hx_log_handler_pt             handler;
     hx_stream_upstream_t         *u;
     hx_stream_upstream_pipe_t    *pipe;
+    hx_stream_proxy_splice_t     *sp;
 
     u = s->upstream;
     c = s->connection;
@@ -839,17 +881,41 @@ hx_stream_proxy_process(hx_stream_session_t *s, hx_uint_t from_upstream,
         pipe = &u->upload;
     }
 
+    sp = hx_stream_proxy_splice_get(s, from_upstream);
+    bulk = 0;
+
     for ( ;; ) {
+
+        if (sp && sp->on) {
+            c->log->action = "proxying and splicing";
+
+            if (hx_stream_proxy_splice(s, from_upstream, src, dst, sp)
+                != HX_OK)
+            {
+                hx_stream_proxy_finalize(s, HX_STREAM_OK);
+                return;
+            }
+
+            break;
+        }
 
         if (do_write && dst) {
             c->log->action = from_upstream ? "proxying and sending to client"
                                            : "proxying and sending to upstream";
 
-            if (hx_stream_proxy_flush(s, from_upstream, dst, pipe)
-                == HX_ERROR)
-            {
+            rc = hx_stream_proxy_flush(s, from_upstream, dst, pipe);
+
+            if (rc == HX_ERROR) {
                 hx_stream_proxy_finalize(s, HX_STREAM_OK);
                 return;
+            }
+
+            if (rc == HX_OK && bulk && src) {
+                sp = hx_stream_proxy_splice_start(s, from_upstream, src,
+                                                  dst);
+                if (sp && sp->on) {
+                    continue;
+                }
             }
         }
 
@@ -871,6 +937,7 @@ hx_stream_proxy_process(hx_stream_session_t *s, hx_uint_t from_upstream,
             break;
         }
 
+        bulk = (pipe->buf.last == pipe->buf.end);
         do_write = 1;
     }
 
@@ -1096,6 +1163,228 @@ hx_stream_proxy_send_empty(hx_connection_t *dst)
 }
 
 
+/* the splicing state of a direction, NULL while it has none */
+static hx_stream_proxy_splice_t *
+hx_stream_proxy_splice_get(hx_stream_session_t *s, hx_uint_t from_upstream)
+{
+    hx_stream_proxy_ctx_t  *ctx;
+
+    ctx = hx_stream_get_module_ctx(s, hx_stream_proxy_module);
+
+    return ctx ? &ctx->dir[from_upstream ? 1 : 0] : NULL;
+}
+
+
+/*
+ * Switches a direction whose buffer has just gone out to splice() when
+ * both sides are plain TCP sockets and no rate limit holds it.  Returns
+ * the direction's state (on set when it splices from now on), or NULL
+ * when it keeps copying (including when no pipe could be had: logged).
+ */
+static hx_stream_proxy_splice_t *
+hx_stream_proxy_splice_start(hx_stream_session_t *s, hx_uint_t from_upstream,
+    hx_connection_t *src, hx_connection_t *dst)
+{
+    hx_connection_t           *c;
+    hx_pool_cleanup_t         *cln;
+    hx_stream_upstream_t      *u;
+    hx_stream_proxy_ctx_t     *ctx;
+    hx_stream_proxy_splice_t  *sp;
+
+    c = s->connection;
+    u = s->upstream;
+
+    if (src->type != SOCK_STREAM || dst->type != SOCK_STREAM
+        || src->ssl || dst->ssl
+        || src->recv != hx_os_io.recv || dst->buffered
+        || (from_upstream ? u->download_rate : u->upload_rate))
+    {
+        return NULL;
+    }
+
+    ctx = hx_stream_get_module_ctx(s, hx_stream_proxy_module);
+
+    if (ctx == NULL) {
+        ctx = hx_palloc(c->pool, sizeof(hx_stream_proxy_ctx_t));
+        cln = hx_pool_cleanup_add(c->pool, 0);
+
+        if (ctx == NULL || cln == NULL) {
+            return NULL;
+        }
+
+        hx_memzero(ctx, sizeof(hx_stream_proxy_ctx_t));
+        ctx->dir[0].fd[0] = ctx->dir[0].fd[1] = -1;
+        ctx->dir[1].fd[0] = ctx->dir[1].fd[1] = -1;
+
+        cln->handler = hx_stream_proxy_splice_cleanup;
+        cln->data = ctx;
+
+        hx_stream_set_ctx(s, ctx, hx_stream_proxy_module);
+    }
+
+    sp = &ctx->dir[from_upstream ? 1 : 0];
+
+    if (pipe2(sp->fd, O_NONBLOCK|O_CLOEXEC) == -1) {
+        hx_log_error(HX_LOG_ERR, c->log, hx_errno,
+                     "pipe2() failed, copying instead of splicing");
+        sp->fd[0] = sp->fd[1] = -1;
+        return NULL;
+    }
+
+    sp->on = 1;
+
+    hx_log_debug(HX_LOG_DEBUG_STREAM, c->log, 0,
+                 "stream proxy %s splicing: %d %d",
+                 from_upstream ? "upstream" : "client",
+                 sp->fd[0], sp->fd[1]);
+
+    return sp;
+}
+
+
+static void
+hx_stream_proxy_splice_cleanup(void *data)
+{
+    hx_uint_t               i, j;
+    hx_stream_proxy_ctx_t  *ctx;
+
+    ctx = data;
+
+    for (i = 0; i < 2; i++) {
+        for (j = 0; j < 2; j++) {
+            if (ctx->dir[i].fd[j] != -1) {
+                (void) close(ctx->dir[i].fd[j]);
+                ctx->dir[i].fd[j] = -1;
+            }
+        }
+    }
+}
+
+
+/*
+ * Moves bytes from src to dst through the direction's pipe until src has
+ * nothing more or dst takes no more: drains the pipe into dst, then
+ * fills the empty pipe from src.  The end of src or a failure to read
+ * from it sets src's eof, as a read would; HX_ERROR when dst is gone.
+ */
+static hx_int_t
+hx_stream_proxy_splice(hx_stream_session_t *s, hx_uint_t from_upstream,
+    hx_connection_t *src, hx_connection_t *dst, hx_stream_proxy_splice_t *sp)
+{
+    off_t                 *received;
+    ssize_t                n;
+    hx_err_t               err;
+    hx_stream_upstream_t  *u;
+
+    u = s->upstream;
+    received = from_upstream ? &u->received : &s->received;
+
+    for ( ;; ) {
+
+        if (sp->in) {
+            if (!dst->write->ready) {
+                return HX_OK;
+            }
+
+            n = splice(sp->fd[0], NULL, dst->fd, NULL, sp->in,
+                       SPLICE_F_MOVE|SPLICE_F_NONBLOCK);
+
+            if (n == -1) {
+                err = hx_errno;
+
+                if (err == EINTR) {
+                    continue;
+                }
+
+                dst->write->ready = 0;
+
+                if (err == EAGAIN) {
+                    return HX_OK;
+                }
+
+                dst->write->error = 1;
+                hx_connection_error(dst, err, "splice() to socket failed");
+
+                return HX_ERROR;
+            }
+
+            sp->in -= n;
+            dst->sent += n;
+
+            continue;
+        }
+
+        if (!src->read->ready || src->read->eof) {
+            return HX_OK;
+        }
+
+        n = splice(src->fd, NULL, sp->fd[1], NULL, HX_STREAM_PROXY_SPLICE_MAX,
+                   SPLICE_F_MOVE|SPLICE_F_NONBLOCK);
+
+        hx_log_debug(HX_LOG_DEBUG_STREAM, s->connection->log, 0,
+                     "stream proxy %s splice: %z",
+                     from_upstream ? "upstream" : "client", n);
+
+        if (n == -1) {
+            err = hx_errno;
+
+            if (err == EINTR) {
+                continue;
+            }
+
+            src->read->ready = 0;
+            src->read->available = 0;
+
+            if (err == EAGAIN) {
+                return HX_OK;
+            }
+
+            /* the side is gone, as if it had closed */
+
+            src->read->error = 1;
+            src->read->eof = 1;
+            hx_connection_error(src, err, "splice() from socket failed");
+
+            return HX_OK;
+        }
+
+        if (n == 0) {
+            src->read->ready = 0;
+            src->read->eof = 1;
+            return HX_OK;
+        }
+
+        if (from_upstream && u->state->first_byte_time == (hx_msec_t) -1) {
+            u->state->first_byte_time = hx_current_msec - u->start_time;
+        }
+
+        sp->in = n;
+        *received += n;
+    }
+}
+
+
+/* whether bytes read one way still wait to be delivered */
+static hx_uint_t
+hx_stream_proxy_pending(hx_stream_session_t *s, hx_uint_t from_upstream)
+{
+    hx_stream_upstream_t      *u;
+    hx_stream_proxy_splice_t  *sp;
+
+    u = s->upstream;
+
+    if (hx_stream_proxy_pipe_pending(from_upstream ? &u->download
+                                                   : &u->upload))
+    {
+        return 1;
+    }
+
+    sp = hx_stream_proxy_splice_get(s, from_upstream);
+
+    return sp != NULL && sp->in != 0;
+}
+
+
 /*
  * After a pass: waits for more input from src, passes a finished
  * direction on as a shutdown (proxy_half_close), waits for dst to take
@@ -1134,7 +1423,7 @@ hx_stream_proxy_arm(hx_stream_session_t *s, hx_uint_t from_upstream,
         && src && src->read->eof
         && !pipe->shutdown
         && !dst->buffered
-        && !hx_stream_proxy_pipe_pending(pipe))
+        && !hx_stream_proxy_pending(s, from_upstream))
     {
         if (shutdown(dst->fd, SHUT_WR) == -1) {
             hx_connection_error(c, hx_errno, "shutdown() failed");
@@ -1220,8 +1509,8 @@ hx_stream_proxy_test_finalize(hx_stream_session_t *s, hx_uint_t from_upstream)
 
     /* bytes read from one side and not yet delivered to the other */
 
-    to_client = c->buffered || hx_stream_proxy_pipe_pending(&u->download);
-    to_upstream = pc->buffered || hx_stream_proxy_pipe_pending(&u->upload);
+    to_client = c->buffered || hx_stream_proxy_pending(s, 1);
+    to_upstream = pc->buffered || hx_stream_proxy_pending(s, 0);
 
     if (!c->read->eof && !pc->read->eof) {
         return HX_DECLINED;
