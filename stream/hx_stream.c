@@ -19,6 +19,12 @@
  * the number of sockets down.  Two servers on one address and port are a
  * configuration error: without server_name there would be no way to
  * choose between them.
+ *
+ * Servers can also be added by code once the file is read (the ha
+ * module's virtual_server): hx_stream_conf_block() gives the block's
+ * context, making an empty one when the file has no stream { }, and
+ * hx_stream_add_server_listening() gives such a server a socket of its
+ * own, refusing an address that already listens.
  */
 
 #include <hx_config.h>
