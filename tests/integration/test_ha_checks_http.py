@@ -502,3 +502,84 @@ def test_keepalived_samples_with_these_checkers_are_accepted(ha, sample):
                     "ha { keepalived_config %s; }\n" % path)
     r = ha.test_config()
     assert r.returncode == 0, r
+
+
+# ---- what the workers do with it (the virtual server forwards) ----
+
+
+def forwarding_vs(port, rss, extra=""):
+    return """
+    virtual_server 127.0.0.1 %d {
+        delay_loop 0.2;
+        lb_algo wrr;
+        lb_kind NAT;
+        protocol TCP;
+        %s
+%s
+    }
+""" % (port, extra, rss)
+
+
+def test_lost_quorum_hands_the_traffic_to_the_sorry_server(ha, hanx):
+    from test_ha_forward import counts
+    from test_stream_proxy import TcpBackend
+
+    hanx.require("stream")
+    made = [TcpBackend(n) for n in ("a", "b", "sorry")]
+    a, b, sorry = made
+    b_port = b.port
+    port = ha.port(6201)
+    try:
+        rss = "".join("""
+        real_server 127.0.0.1 %d {
+            weight 1;
+            TCP_CHECK { connect_timeout 0.3; retry 0; }
+        }""" % x.port for x in (a, b))
+        ha.write_config(BASE % forwarding_vs(
+            port, rss, extra="quorum 2; sorry_server 127.0.0.1 %d;"
+            % sorry.port))
+        ha.start(wait_ports=[port])
+        ha.wait_for_log(r"real server checks started: 2 checkers")
+        assert set(counts(port, 4)) == {"a", "b"}
+
+        # b out: 1 < quorum 2, so a (still alive) leaves the pool too
+        b.stop()
+        ha.wait_for_log(r"Lost quorum 2-0=2 > 1 for VS %s" % name(port),
+                        timeout=3)
+        ha.wait_for_log(r"Removing the live servers from the pool")
+        assert counts(port, 4) == {"sorry": 4}
+
+        made.append(TcpBackend("b", port=b_port))
+        ha.wait_for_log(r"Gained quorum 2\+0=2 <= 2 for VS %s" % name(port),
+                        timeout=3)
+        assert set(counts(port, 4)) == {"a", "b"}
+    finally:
+        for x in made:
+            x.stop()
+
+
+def test_misc_dynamic_weights_steer_wrr(ha, hanx):
+    from test_ha_forward import counts
+    from test_stream_proxy import TcpBackend
+
+    hanx.require("stream")
+    made = [TcpBackend(n) for n in ("a", "b")]
+    port = ha.port(6201)
+    try:
+        # exit 5: weight 3; exit 3: weight 1
+        rss = "".join("""
+        real_server 127.0.0.1 %d {
+            weight 1;
+            MISC_CHECK { misc_path "%s"; misc_dynamic; }
+        }""" % (x.port, script(ha, "w%d.sh" % i, "exit %d\n" % code))
+            for i, (x, code) in enumerate(zip(made, (5, 3))))
+        ha.write_config(BASE % forwarding_vs(port, rss))
+        ha.start(wait_ports=[port])
+        ha.wait_for_log(r"Changing weight from 1 to 3 for active service %s"
+                        % name(made[0].port), timeout=3)
+        time.sleep(0.3)
+
+        assert counts(port, 8) == {"a": 6, "b": 2}
+    finally:
+        for x in made:
+            x.stop()
