@@ -8,9 +8,10 @@
  * The table itself -- longest-prefix tries, or sorted IPv4 ranges -- is
  * the shared one in core/hx_geo.c, and the block's syntax is read into
  * it by core/hx_geo_conf.c, both shared with http's geo; this module
- * adds the variable and looks the session's address up.  The address is the client's, or
- * the value of $address parsed as one; a unix-socket client, or a value
- * that is no address, is looked up as 255.255.255.255, as nginx does.
+ * adds the variable and looks the session's address up.  The address
+ * is the client's, or the value of $address parsed as one; a unix-socket
+ * client, or a value that is no address, is looked up as
+ * 255.255.255.255, as nginx does.
  */
 
 #include <hx_config.h>
