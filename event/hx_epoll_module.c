@@ -16,8 +16,10 @@
  * old instance bit and are dropped as stale.
  *
  * process_events posts read events of listening sockets to
- * hx_posted_accept_events and everything else to hx_posted_events when
- * HX_POST_EVENTS is given, so the loop decides the order.
+ * hx_posted_accept_events, those of connections the worker opened (no
+ * listening socket: backends) to hx_posted_peer_events and everything
+ * else to hx_posted_events when HX_POST_EVENTS is given, so the loop
+ * decides the order.
  *
  * The epoll instance belongs to the process that created it: a worker
  * forked from the master creates its own (the inherited descriptor would
@@ -600,7 +602,8 @@ hx_epoll_process_events(hx_cycle_t *cycle, hx_msec_t timer, hx_uint_t flags)
 
             if (flags & HX_POST_EVENTS) {
                 queue = rev->accept ? &hx_posted_accept_events
-                                    : &hx_posted_events;
+                        : c->listening ? &hx_posted_events
+                        : &hx_posted_peer_events;
 
                 hx_post_event(rev, queue);
 
@@ -625,7 +628,8 @@ hx_epoll_process_events(hx_cycle_t *cycle, hx_msec_t timer, hx_uint_t flags)
             wev->ready = 1;
 
             if (flags & HX_POST_EVENTS) {
-                hx_post_event(wev, &hx_posted_events);
+                hx_post_event(wev, c->listening ? &hx_posted_events
+                                                : &hx_posted_peer_events);
 
             } else {
                 wev->handler(wev);

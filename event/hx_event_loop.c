@@ -57,6 +57,7 @@ hx_process_events_and_timers(hx_cycle_t *cycle)
 
     hx_event_expire_timers();
 
+    hx_event_process_posted(cycle, &hx_posted_peer_events);
     hx_event_process_posted(cycle, &hx_posted_events);
 }
 

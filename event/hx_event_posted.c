@@ -1,7 +1,8 @@
 /*
  * Posted event queues.  Handlers run from here after the backend has
  * collected every report of an iteration, which lets the loop order work
- * (accepts, then timers, then I/O) and lets a handler close a connection
+ * (accepts, then timers, then I/O on connections the worker opened, then
+ * the rest) and lets a handler close a connection
  * whose other event is still queued: closing unqueues it.
  */
 
@@ -12,6 +13,7 @@
 
 hx_queue_t  hx_posted_accept_events;
 hx_queue_t  hx_posted_next_events;
+hx_queue_t  hx_posted_peer_events;
 hx_queue_t  hx_posted_events;
 
 
@@ -20,6 +22,7 @@ hx_event_posted_init(void)
 {
     hx_queue_init(&hx_posted_accept_events);
     hx_queue_init(&hx_posted_next_events);
+    hx_queue_init(&hx_posted_peer_events);
     hx_queue_init(&hx_posted_events);
 }
 

@@ -1,7 +1,10 @@
 /*
  * Posted events: handlers queued to run later in the same loop iteration
  * instead of at once.  The backend posts what epoll reports so that
- * accepts run first (hx_posted_accept_events), then timers, then the rest
+ * accepts run first (hx_posted_accept_events), then timers, then the I/O
+ * of connections the worker opened itself (hx_posted_peer_events: a
+ * backend's response frees its kept-alive connection before the client
+ * requests of the same iteration look for one), then the rest
  * (hx_posted_events).  hx_posted_next_events holds events to retry on the
  * next iteration (a rate-limited read that still has data); the loop
  * polls without waiting while it is not empty.
@@ -40,7 +43,7 @@ hx_delete_posted_event(hx_event_t *ev)
 }
 
 
-/* empties the three queues */
+/* empties the four queues */
 void hx_event_posted_init(void);
 
 /*
@@ -54,6 +57,7 @@ void hx_event_move_posted_next(hx_cycle_t *cycle);
 
 
 extern hx_queue_t  hx_posted_accept_events;
+extern hx_queue_t  hx_posted_peer_events;
 extern hx_queue_t  hx_posted_next_events;
 extern hx_queue_t  hx_posted_events;
 

@@ -4,7 +4,8 @@
  * handler once per edge, the ready bit survives until the handler drains,
  * a peer close is seen as pending EOF, a slot reused within an iteration
  * drops the old descriptor's stale report, level-triggered events repeat,
- * and the notify eventfd wakes the loop.
+ * reports of connections the worker opened (backends) run before those
+ * of accepted ones, and the notify eventfd wakes the loop.
  */
 
 #include <hx_config.h>
@@ -247,6 +248,7 @@ reuse_race(hx_uint_t flags)
     cr_assert_eq(write(b[1], "y", 1), 1);
 
     (void) hx_process_events(&hxt_cycle, 1000, flags);
+    hx_event_process_posted(&hxt_cycle, &hx_posted_peer_events);
     hx_event_process_posted(&hxt_cycle, &hx_posted_events);
 
     cr_assert_eq(nread, 1, "the stale report ran no handler");
@@ -308,6 +310,62 @@ Test(epoll, level_triggered_events_repeat_until_drained)
 
     hx_close_connection(c);
     close(s[1]);
+}
+
+
+static hx_connection_t  *order[2];
+static hx_uint_t          norder;
+
+
+static void
+note_order(hx_event_t *ev)
+{
+    if (norder < 2) {
+        order[norder++] = ev->data;
+    }
+}
+
+
+Test(epoll, reports_of_connections_the_worker_opened_run_first)
+{
+    int                a[2], b[2];
+    hx_listening_t     ls;
+    hx_connection_t   *client, *backend;
+
+    hx_memzero(&ls, sizeof(hx_listening_t));
+
+    hxt_socketpair(a);
+    hxt_socketpair(b);
+
+    /* an accepted connection first in epoll's order, then a backend */
+
+    client = watch(a[0]);
+    client->listening = &ls;
+    backend = watch(b[0]);
+
+    cr_assert_eq(hx_add_conn(client), HX_OK);
+    cr_assert_eq(hx_add_conn(backend), HX_OK);
+
+    hxt_run_until(&done, 2);
+
+    client->read->handler = note_order;
+    backend->read->handler = note_order;
+    norder = 0;
+
+    cr_assert_eq(write(a[1], "x", 1), 1);
+    cr_assert_eq(write(b[1], "y", 1), 1);
+
+    hx_process_events_and_timers(&hxt_cycle);
+
+    cr_assert_eq(norder, 2);
+    cr_assert_eq(order[0], backend, "the backend's response runs first");
+    cr_assert_eq(order[1], client);
+
+    client->listening = NULL;
+    hx_close_connection(client);
+    hx_close_connection(backend);
+    close(a[1]);
+    close(b[1]);
 }
 
 
