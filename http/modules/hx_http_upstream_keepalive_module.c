@@ -7,6 +7,10 @@
  * close") is parked in a per-upstream cache of at most N connections,
  * idle, with keepalive_timeout on its read event; the next request that
  * the balancer sends to the same address takes it instead of connecting.
+ * The least recently parked ones past N are closed once the events of
+ * the loop's turn have run, not at once: under load a turn frees and
+ * takes many connections, and closing one only to connect again a few
+ * events later costs both ends a handshake.
  * A parked connection that becomes readable was closed (or spoke out of
  * turn) and is dropped.  With "local", a connection is only reused by
  * the location that parked it.
@@ -35,6 +39,9 @@ typedef struct {
 
     hx_queue_t                        cache;
     hx_queue_t                        free;
+    hx_uint_t                         cached;     /* in cache */
+    hx_event_t                        trim;       /* posted: over N */
+    hx_pool_t                        *pool;       /* more items */
 
     hx_http_upstream_init_peer_pt     original_init_peer;
 
@@ -75,6 +82,9 @@ static void hx_http_upstream_free_keepalive_peer(hx_peer_connection_t *pc,
 static void hx_http_upstream_keepalive_dummy_handler(hx_event_t *ev);
 static void hx_http_upstream_keepalive_close_handler(hx_event_t *ev);
 static void hx_http_upstream_keepalive_close(hx_connection_t *c);
+static hx_queue_t *hx_http_upstream_keepalive_item(
+    hx_http_upstream_keepalive_srv_conf_t *kcf);
+static void hx_http_upstream_keepalive_trim(hx_event_t *ev);
 
 static void *hx_http_upstream_keepalive_create_conf(hx_conf_t *cf);
 static char *hx_http_upstream_keepalive_init_main_conf(hx_conf_t *cf,
@@ -223,6 +233,7 @@ hx_http_upstream_get_keepalive_peer(hx_peer_connection_t *pc, void *data)
 
         hx_queue_remove(q);
         hx_queue_insert_head(&kp->conf->free, q);
+        kp->conf->cached--;
 
         c = item->connection;
 
@@ -300,23 +311,12 @@ hx_http_upstream_free_keepalive_peer(hx_peer_connection_t *pc, void *data,
     hx_log_debug(HX_LOG_DEBUG_HTTP, pc->log, 0,
                  "free keepalive peer: saving connection %p", c);
 
-    if (hx_queue_empty(&kp->conf->free)) {
-
-        /* the least recently parked one makes room */
-
-        q = hx_queue_last(&kp->conf->cache);
-        hx_queue_remove(q);
-
-        item = hx_queue_data(q, hx_http_upstream_keepalive_cache_t, queue);
-
-        hx_http_upstream_keepalive_close(item->connection);
-
-    } else {
-        q = hx_queue_head(&kp->conf->free);
-        hx_queue_remove(q);
-
-        item = hx_queue_data(q, hx_http_upstream_keepalive_cache_t, queue);
+    q = hx_http_upstream_keepalive_item(kp->conf);
+    if (q == NULL) {
+        goto invalid;
     }
+
+    item = hx_queue_data(q, hx_http_upstream_keepalive_cache_t, queue);
 
     hx_queue_insert_head(&kp->conf->cache, q);
 
@@ -403,6 +403,71 @@ close:
 
     hx_queue_remove(&item->queue);
     hx_queue_insert_head(&conf->free, &item->queue);
+    conf->cached--;
+}
+
+
+/*
+ * A cache item for a connection being parked.  Past N cached, the least
+ * recently parked ones are not closed at once but when the events at
+ * hand have run (a posted trim): a connection a response frees is then
+ * there for a request read in the same turn of the loop, rather than
+ * closed and connected again, and no more than N wait idle for the
+ * next turn.  Items beyond N come from the cycle's pool, once.
+ */
+static hx_queue_t *
+hx_http_upstream_keepalive_item(hx_http_upstream_keepalive_srv_conf_t *kcf)
+{
+    hx_queue_t                          *q;
+    hx_http_upstream_keepalive_cache_t  *item;
+
+    if (!hx_queue_empty(&kcf->free)) {
+        q = hx_queue_head(&kcf->free);
+        hx_queue_remove(q);
+
+    } else {
+        item = hx_pcalloc(kcf->pool,
+                          sizeof(hx_http_upstream_keepalive_cache_t));
+        if (item == NULL) {
+            return NULL;
+        }
+
+        item->conf = kcf;
+        q = &item->queue;
+    }
+
+    if (++kcf->cached > kcf->max_cached && !kcf->trim.posted) {
+        kcf->trim.handler = hx_http_upstream_keepalive_trim;
+        kcf->trim.data = kcf;
+        kcf->trim.log = hx_cycle->log;
+
+        hx_post_event(&kcf->trim, &hx_posted_events);
+    }
+
+    return q;
+}
+
+
+/* the least recently parked connections past N are closed */
+static void
+hx_http_upstream_keepalive_trim(hx_event_t *ev)
+{
+    hx_queue_t                             *q;
+    hx_http_upstream_keepalive_cache_t     *item;
+    hx_http_upstream_keepalive_srv_conf_t  *kcf;
+
+    kcf = ev->data;
+
+    while (kcf->cached > kcf->max_cached) {
+        q = hx_queue_last(&kcf->cache);
+        hx_queue_remove(q);
+        hx_queue_insert_head(&kcf->free, q);
+        kcf->cached--;
+
+        item = hx_queue_data(q, hx_http_upstream_keepalive_cache_t, queue);
+
+        hx_http_upstream_keepalive_close(item->connection);
+    }
 }
 
 
@@ -493,6 +558,7 @@ hx_http_upstream_keepalive_init_main_conf(hx_conf_t *cf, void *conf)
 
         hx_queue_init(&kcf->cache);
         hx_queue_init(&kcf->free);
+        kcf->pool = cf->pool;
 
         for (j = 0; j < kcf->max_cached; j++) {
             hx_queue_insert_head(&kcf->free, &cached[j].queue);

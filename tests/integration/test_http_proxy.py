@@ -14,6 +14,7 @@ import pytest
 
 from proxy_backends import Backend, RawBackend, answer, backend_of
 from test_http_client import Connection, get, http_config
+from test_http_client import raw as raw_request
 
 
 CONF = """
@@ -129,7 +130,7 @@ def raw_handler(conn, head):
                      b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nsmuggled")
         return False
 
-    if path.startswith("/raw/chunked"):
+    if path.split("/")[-1] == "chunked":
         conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                      b"5\r\nhello\r\n1;ext=1\r\n \r\n5\r\nworld\r\n"
                      b"0\r\nX-Trailer: t\r\n\r\n")
@@ -333,6 +334,20 @@ def test_chunked_response_is_decoded_and_reframed(proxy):
     assert r.status == 200
     assert r.body == b"hello world"
     assert r.header("Transfer-Encoding") == "chunked"
+
+
+@pytest.mark.parametrize("path", ["/raw/chunked",
+                                  "/raw-unbuffered/chunked"])
+def test_backend_trailers_are_not_passed_on_by_default(proxy, path):
+    # as nginx: without proxy_pass_trailers the chunked body ends bare
+    hanx, backends, raw_backend = proxy
+
+    out = raw_request(hanx.port(), "GET %s HTTP/1.1\r\nHost: localhost\r\n"
+                                   "Connection: close\r\n\r\n" % path)
+
+    assert out.startswith(b"HTTP/1.1 200 ")
+    assert b"X-Trailer" not in out
+    assert out.endswith(b"\r\n0\r\n\r\n")
 
 
 def test_chunked_response_to_http10_client_until_close(proxy):
