@@ -23,7 +23,9 @@
  * its check passes.  The zone remembers two generations of copies: the
  * one in force and the one before it, which the state is taken from; a
  * reload frees the generation before that, whose workers have had a
- * whole reload interval to finish.
+ * whole reload interval to finish.  A client affinity table is kept
+ * when the upstream's peers are unchanged; a replaced one stays in the
+ * zone until the zone goes.
  */
 
 #include <hx_config.h>
@@ -36,6 +38,8 @@
 typedef struct {
     hx_str_t                     name;
     hx_upstream_peers_t         *peers;
+    hx_upstream_affinity_t      *affinity;
+    hx_upstream_affinity_conf_t  affinity_conf;
 } hx_upstream_zone_entry_t;
 
 
@@ -62,8 +66,15 @@ static hx_int_t hx_upstream_zone_init_upstream(hx_slab_pool_t *shpool,
     hx_upstream_zone_gen_t *old, hx_log_t *log);
 static hx_upstream_peers_t *hx_upstream_zone_copy(hx_slab_pool_t *shpool,
     hx_upstream_peers_t *src, hx_shmtx_t *lock);
-static void hx_upstream_zone_inherit(hx_upstream_peers_t *peers,
+static hx_upstream_zone_entry_t *hx_upstream_zone_find_entry(
     hx_upstream_zone_gen_t *old, hx_str_t *name);
+static void hx_upstream_zone_inherit(hx_upstream_peers_t *peers,
+    hx_upstream_peers_t *opeers);
+static hx_int_t hx_upstream_zone_affinity(hx_slab_pool_t *shpool,
+    hx_upstream_t *us, hx_upstream_zone_entry_t *entry,
+    hx_upstream_zone_entry_t *oe);
+static hx_uint_t hx_upstream_zone_same_peers(hx_upstream_peers_t *a,
+    hx_upstream_peers_t *b);
 static hx_upstream_peer_t *hx_upstream_zone_find_peer(
     hx_upstream_peers_t *peers, hx_upstream_peer_t *peer);
 static void hx_upstream_zone_free_gen(hx_slab_pool_t *shpool,
@@ -224,8 +235,8 @@ hx_upstream_init_zone(hx_shm_zone_t *shm_zone, void *data)
         return HX_ERROR;
     }
 
-    gen->entries = hx_slab_calloc(shpool,
-                                  ups->nelts * sizeof(hx_upstream_zone_entry_t));
+    gen->entries = hx_slab_calloc(shpool, ups->nelts
+                                          * sizeof(hx_upstream_zone_entry_t));
     if (gen->entries == NULL) {
         hx_slab_free(shpool, gen);
         return HX_ERROR;
@@ -263,8 +274,9 @@ hx_upstream_zone_init_upstream(hx_slab_pool_t *shpool, hx_upstream_t *us,
     hx_upstream_zone_entry_t *entry, hx_upstream_zone_gen_t *old,
     hx_log_t *log)
 {
-    hx_shmtx_t           *lock;
-    hx_upstream_peers_t  *peers;
+    hx_shmtx_t                *lock;
+    hx_upstream_peers_t       *peers;
+    hx_upstream_zone_entry_t  *oe;
 
     if (us->peers == NULL) {
         hx_log_error(HX_LOG_EMERG, log, 0,
@@ -301,21 +313,81 @@ hx_upstream_zone_init_upstream(hx_slab_pool_t *shpool, hx_upstream_t *us,
         }
     }
 
-    if (old) {
-        hx_upstream_zone_inherit(peers, old, &us->name);
+    oe = old ? hx_upstream_zone_find_entry(old, &us->name) : NULL;
+
+    if (oe) {
+        hx_upstream_zone_inherit(peers, oe->peers);
     }
 
     us->peers = peers;
 
     if (us->affinity_conf.timeout) {
-        us->affinity = hx_upstream_affinity_create(shpool,
-                                                   &us->affinity_conf);
+        return hx_upstream_zone_affinity(shpool, us, entry, oe);
+    }
+
+    return HX_OK;
+}
+
+
+/*
+ * The client affinity table: the old generation's when the peers are the
+ * same ones in the same order (entries name peers by index) and the
+ * persistence settings are unchanged, so that clients keep their server
+ * across a reload; a new one otherwise.  The table's lock is the slab
+ * pool's, which both generations share.
+ */
+static hx_int_t
+hx_upstream_zone_affinity(hx_slab_pool_t *shpool, hx_upstream_t *us,
+    hx_upstream_zone_entry_t *entry, hx_upstream_zone_entry_t *oe)
+{
+    hx_upstream_affinity_conf_t  *ac;
+
+    ac = &us->affinity_conf;
+
+    if (oe && oe->affinity
+        && oe->affinity_conf.timeout == ac->timeout
+        && oe->affinity_conf.mask == ac->mask
+        && oe->affinity_conf.prefix6 == ac->prefix6
+        && hx_upstream_zone_same_peers(oe->peers, us->peers))
+    {
+        us->affinity = oe->affinity;
+
+    } else {
+        us->affinity = hx_upstream_affinity_create(shpool, ac);
         if (us->affinity == NULL) {
             return HX_ERROR;
         }
     }
 
+    entry->affinity = us->affinity;
+    entry->affinity_conf = *ac;
+
     return HX_OK;
+}
+
+
+/* whether two upstreams' groups list the same addresses in one order */
+static hx_uint_t
+hx_upstream_zone_same_peers(hx_upstream_peers_t *a, hx_upstream_peers_t *b)
+{
+    hx_uint_t  i;
+
+    for ( /* void */ ; a && b; a = a->next, b = b->next) {
+        if (a->number != b->number) {
+            return 0;
+        }
+
+        for (i = 0; i < a->number; i++) {
+            if (hx_cmp_sockaddr(a->peer[i].sockaddr, a->peer[i].socklen,
+                                b->peer[i].sockaddr, b->peer[i].socklen, 1)
+                != HX_OK)
+            {
+                return 0;
+            }
+        }
+    }
+
+    return a == NULL && b == NULL;
 }
 
 
@@ -351,32 +423,35 @@ hx_upstream_zone_copy(hx_slab_pool_t *shpool, hx_upstream_peers_t *src,
 }
 
 
+/* the old generation's entry for the upstream called name, or NULL */
+static hx_upstream_zone_entry_t *
+hx_upstream_zone_find_entry(hx_upstream_zone_gen_t *old, hx_str_t *name)
+{
+    hx_uint_t  i;
+
+    for (i = 0; i < old->nentries; i++) {
+        if (hx_str_eq(&old->entries[i].name, name)) {
+            return &old->entries[i];
+        }
+    }
+
+    return NULL;
+}
+
+
 /*
  * Gives the new copies of an upstream the run-time state of the peers
- * with the same address in the old generation's upstream of that name.
+ * with the same address among the old copies of that upstream.
  * Connection counts stay with the old copies: the old workers that hold
  * those connections will count them down there.
  */
 static void
 hx_upstream_zone_inherit(hx_upstream_peers_t *peers,
-    hx_upstream_zone_gen_t *old, hx_str_t *name)
+    hx_upstream_peers_t *opeers)
 {
     hx_uint_t              i, changed;
     hx_upstream_peer_t    *peer, *op;
-    hx_upstream_peers_t   *group, *opeers;
-
-    opeers = NULL;
-
-    for (i = 0; i < old->nentries; i++) {
-        if (hx_str_eq(&old->entries[i].name, name)) {
-            opeers = old->entries[i].peers;
-            break;
-        }
-    }
-
-    if (opeers == NULL) {
-        return;
-    }
+    hx_upstream_peers_t   *group;
 
     changed = 0;
 
@@ -444,7 +519,8 @@ hx_upstream_zone_find_peer(hx_upstream_peers_t *peers,
 
 /*
  * Frees what a generation's copies took from the slab (an affinity
- * table excepted: it stays until the zone goes).
+ * table excepted: the next generation may use it, else it stays until
+ * the zone goes).
  */
 static void
 hx_upstream_zone_free_gen(hx_slab_pool_t *shpool, hx_upstream_zone_gen_t *gen)

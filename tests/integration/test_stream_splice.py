@@ -41,6 +41,16 @@ def new_pipes(pid, before):
     return {k: v for k, v in pipes(pid).items() if k not in before}
 
 
+def read_to_end(s):
+    """Everything s receives until the other side closes."""
+    got = bytearray()
+    while True:
+        d = s.recv(1 << 20)
+        if not d:
+            return bytes(got)
+        got += d
+
+
 def proxy_conf(port, extra=""):
     return config("""
     log_format n "$bytes_received $bytes_sent $upstream_bytes_sent "
@@ -71,17 +81,12 @@ def test_bulk_both_ways_arrives_intact_and_is_counted(stream, backends):
     t = threading.Thread(target=write, daemon=True)
     t.start()
 
-    got = bytearray()
-    while True:
-        d = s.recv(1 << 20)
-        if not d:
-            break
-        got += d
+    got = read_to_end(s)
     t.join(10)
     s.close()
 
     assert len(got) == total + 2
-    assert bytes(got[:2]) == b"a:"
+    assert got[:2] == b"a:"
     assert hashlib.sha256(got[2:]).digest() == hashlib.sha256(data).digest()
 
     stream.stop()
@@ -108,11 +113,7 @@ def test_the_pipe_lives_as_long_as_the_session(stream, backends):
     spliced = new_pipes(worker, before)
     assert list(spliced.values()) == [2], spliced
 
-    while True:
-        d = s.recv(1 << 20)
-        if not d:
-            break
-        got += len(d)
+    got += len(read_to_end(s))
     s.close()
     assert got == 64 * MIB
 
@@ -135,13 +136,7 @@ def test_short_sessions_make_no_pipes(stream, backends):
         with socket.create_connection(("127.0.0.1", stream.port())) as c:
             c.sendall(b"x" * 1000)
             c.shutdown(socket.SHUT_WR)
-            got = b""
-            while True:
-                d = c.recv(65536)
-                if not d:
-                    break
-                got += d
-            assert got == b"a:" + b"x" * 1000
+            assert read_to_end(c) == b"a:" + b"x" * 1000
         assert not new_pipes(worker, before)
 
 
@@ -154,13 +149,7 @@ def test_a_half_close_waits_for_the_pipe(stream, backends):
     s = stream.connect(timeout=20)
     s.sendall(pattern(total))
     s.shutdown(socket.SHUT_WR)
-
-    got = b""
-    while True:
-        d = s.recv(65536)
-        if not d:
-            break
-        got += d
+    got = read_to_end(s)
     s.close()
 
     assert got == b"got %d" % total

@@ -47,6 +47,19 @@ def wait_for_file(path, timeout=10):
         time.sleep(0.05)
 
 
+def start_under_umask_077(hanx, path, text):
+    """Starts hanx with a unix listener on path under umask 077 and waits
+    for the socket file; returns its stat."""
+    hanx.write_config(CONF % (path, text))
+    old = os.umask(0o077)
+    try:
+        hanx.start(wait_ports=[])
+    finally:
+        os.umask(old)
+    wait_for_file(path)
+    return os.stat(path)
+
+
 def connect_as_nobody(path):
     """What an unprivileged client reads from the socket ("" on
     failure); connecting needs write permission on the file."""
@@ -70,16 +83,7 @@ def test_socket_is_0666_and_reachable_by_anyone(hanx, sock_dir):
                     " nobody")
 
     path = os.path.join(sock_dir, "s.sock")
-    hanx.write_config(CONF % (path, "a"))
-
-    old = os.umask(0o077)
-    try:
-        hanx.start(wait_ports=[])
-    finally:
-        os.umask(old)
-
-    wait_for_file(path)
-    st = os.stat(path)
+    st = start_under_umask_077(hanx, path, "a")
     assert stat.S_ISSOCK(st.st_mode)
     assert stat.S_IMODE(st.st_mode) == 0o666, oct(st.st_mode)
     assert st.st_uid == 0
@@ -112,14 +116,6 @@ def test_unix_listener_as_an_unprivileged_master(hanx, sock_dir):
         pytest.skip("runs hanx as a non-root user; covered above as root")
 
     path = os.path.join(sock_dir, "s.sock")
-    hanx.write_config(CONF % (path, "a"))
-    old = os.umask(0o077)
-    try:
-        hanx.start(wait_ports=[])
-    finally:
-        os.umask(old)
-
-    wait_for_file(path)
-    st = os.stat(path)
+    st = start_under_umask_077(hanx, path, "a")
     assert stat.S_IMODE(st.st_mode) == 0o666
     assert st.st_uid == os.geteuid()

@@ -527,3 +527,34 @@ Test(hx_upstream_zone, reloads_free_the_copies_of_two_reloads_ago)
     /* steady: no page lost per reload */
     cr_assert_eq(sp->pfree, pfree);
 }
+
+
+Test(hx_upstream_zone, affinity_is_kept_while_the_peers_are_the_same)
+{
+    hx_upstream_t  *old, *same, *other;
+    const char     *more[] = {
+        "server 10.0.0.1:80",
+        "server 10.0.0.2:80",
+        "server 10.0.0.3:80",
+        NULL
+    };
+
+    old = hxu_upstream_conf(NULL, 0, two_and_backup);
+    hx_upstream_set_persistence(old, 50, 0xffffffff, 128);
+    hxu_zone(old, "sticky", ZONE_SIZE);
+    cr_assert_eq(hx_upstream_init(&hxu_cf, old), HX_OK);
+    hxu_zone_init(old->shm_zone);
+    cr_assert_not_null(old->affinity);
+
+    same = hxu_upstream_conf(NULL, 0, two_and_backup);
+    hx_upstream_set_persistence(same, 50, 0xffffffff, 128);
+    cr_assert_eq(reload_zone(old->shm_zone, same), HX_OK);
+    cr_assert_eq(same->affinity, old->affinity);
+
+    /* other peers: the stored indexes would mean other servers */
+    other = hxu_upstream_conf(NULL, 0, more);
+    hx_upstream_set_persistence(other, 50, 0xffffffff, 128);
+    cr_assert_eq(reload_zone(same->shm_zone, other), HX_OK);
+    cr_assert_not_null(other->affinity);
+    cr_assert_neq(other->affinity, same->affinity);
+}
