@@ -560,7 +560,7 @@ hx_http_upstream_keepalive_init_main_conf(hx_conf_t *cf, void *conf)
         }
 
         kcf = hx_http_conf_upstream_srv_conf(uscfp[i],
-                                             hx_http_upstream_keepalive_module);
+                  hx_http_upstream_keepalive_module);
 
         if (kcf->max_cached == 0) {
             continue;
@@ -579,7 +579,8 @@ hx_http_upstream_keepalive_init_main_conf(hx_conf_t *cf, void *conf)
         uscfp[i]->init_peer = hx_http_upstream_init_keepalive_peer;
 
         cached = hx_pcalloc(cf->pool,
-                   sizeof(hx_http_upstream_keepalive_cache_t) * kcf->max_cached);
+                            sizeof(hx_http_upstream_keepalive_cache_t)
+                            * kcf->max_cached);
         if (cached == NULL) {
             return HX_CONF_ERROR;
         }
