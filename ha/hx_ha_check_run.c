@@ -93,6 +93,8 @@ hx_module_t  hx_ha_check_module = {
 
 /* the master's checks, outside any cycle: they outlive a failed reload */
 static hx_ha_check_runtime_t  *hx_ha_check_runtime;
+/* a worker's inherited checks; volatile: nothing reads it, the store stays */
+static hx_ha_check_runtime_t  *volatile hx_ha_check_inherited;
 static hx_uint_t               hx_ha_check_started;
 static hx_event_t              hx_ha_check_apply_event;
 static hx_log_t                hx_ha_check_log;
@@ -830,6 +832,13 @@ hx_ha_check_init_process(hx_cycle_t *cycle)
         }
     }
 
+    /*
+     * The memory is the master's copy-on-write image: it is left alone,
+     * but kept reachable so that a leak checker at the worker's exit
+     * does not count it (freeing it could run cleanups on descriptors
+     * the worker no longer owns).
+     */
+    hx_ha_check_inherited = hx_ha_check_runtime;
     hx_ha_check_runtime = NULL;
     hx_ha_check_started = 0;
 

@@ -175,6 +175,8 @@ hx_module_t  hx_stream_upstream_hc_module = {
 
 /* the master's checks, outside any cycle: they outlive a failed reload */
 static hx_stream_hc_runtime_t  *hx_stream_hc_runtime;
+/* a worker's inherited checks; volatile: nothing reads it, the store stays */
+static hx_stream_hc_runtime_t  *volatile hx_stream_hc_inherited;
 
 /* the master loop runs (init_master was called) */
 static hx_uint_t                hx_stream_hc_started;
@@ -524,8 +526,12 @@ hx_stream_hc_init_process(hx_cycle_t *cycle)
         hx_health_check_forget(&t[i]->hc);
     }
 
-    /* the memory is the master's copy-on-write image: just let it be */
-
+    /*
+     * The memory is the master's copy-on-write image: it is left alone,
+     * but kept reachable so that a leak checker at the worker's exit
+     * does not count it.
+     */
+    hx_stream_hc_inherited = hx_stream_hc_runtime;
     hx_stream_hc_runtime = NULL;
     hx_stream_hc_started = 0;
 
