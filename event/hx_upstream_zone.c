@@ -20,10 +20,12 @@
  * Each copy takes over the run-time state of the old peer with the same
  * upstream name and address (checker verdict, fails, weight in force), so
  * a server that was down before the reload stays down after it until
- * its check passes.  The zone remembers two generations of copies: the
- * one in force and the one before it, which the state is taken from; a
- * reload frees the generation before that, whose workers have had a
- * whole reload interval to finish.  A client affinity table is kept
+ * its check passes.  The state comes from the copies the old
+ * configuration uses (found through the old cycle's upstreams).  The
+ * zone lists every generation of copies; a reload keeps its own, the
+ * one in force and the one in force before that (old workers may still
+ * be finishing), and frees the rest, among them those of reloads that
+ * failed after the zone was set up.  A client affinity table is kept
  * when the upstream's peers are unchanged; a replaced one stays in the
  * zone until the zone goes.
  */
@@ -44,16 +46,19 @@ typedef struct {
 
 
 /* the copies one configuration made */
-typedef struct {
+typedef struct hx_upstream_zone_gen_s  hx_upstream_zone_gen_t;
+
+struct hx_upstream_zone_gen_s {
     hx_upstream_zone_entry_t    *entries;
     hx_uint_t                    nentries;
-} hx_upstream_zone_gen_t;
+    hx_upstream_zone_gen_t      *next;      /* all of them, newest first */
+    hx_upstream_zone_gen_t      *before;    /* in force when made */
+};
 
 
-/* shpool->data: the generation in force and the one before */
+/* shpool->data */
 typedef struct {
-    hx_upstream_zone_gen_t      *current;
-    hx_upstream_zone_gen_t      *previous;
+    hx_upstream_zone_gen_t      *gens;
 } hx_upstream_zone_root_t;
 
 
@@ -77,6 +82,10 @@ static hx_uint_t hx_upstream_zone_same_peers(hx_upstream_peers_t *a,
     hx_upstream_peers_t *b);
 static hx_upstream_peer_t *hx_upstream_zone_find_peer(
     hx_upstream_peers_t *peers, hx_upstream_peer_t *peer);
+static hx_upstream_zone_gen_t *hx_upstream_zone_in_force(
+    hx_upstream_zone_root_t *root, hx_array_t *ups);
+static void hx_upstream_zone_prune(hx_slab_pool_t *shpool,
+    hx_upstream_zone_root_t *root, hx_upstream_zone_gen_t *gen);
 static void hx_upstream_zone_free_gen(hx_slab_pool_t *shpool,
     hx_upstream_zone_gen_t *gen);
 
@@ -204,14 +213,12 @@ hx_upstream_init_zone(hx_shm_zone_t *shm_zone, void *data)
     hx_upstream_zone_gen_t   *gen, *old;
     hx_upstream_zone_root_t  *root;
 
-    (void) data;
-
     shpool = (hx_slab_pool_t *) shm_zone->shm.addr;
     ups = shm_zone->data;
 
     if (shm_zone->shm.exists) {
         root = shpool->data;
-        old = root->current;
+        old = hx_upstream_zone_in_force(root, data);
 
     } else {
         len = sizeof(" in upstream zone \"\"") + shm_zone->shm.name.len;
@@ -257,14 +264,69 @@ hx_upstream_init_zone(hx_shm_zone_t *shm_zone, void *data)
         gen->nentries++;
     }
 
-    if (root->previous) {
-        hx_upstream_zone_free_gen(shpool, root->previous);
-    }
+    gen->before = old;
+    gen->next = root->gens;
+    root->gens = gen;
 
-    root->previous = old;
-    root->current = gen;
+    hx_upstream_zone_prune(shpool, root, gen);
 
     return HX_OK;
+}
+
+
+/*
+ * The generation whose copies the old configuration's upstreams (ups,
+ * the old cycle's zone data) point at, or NULL.
+ */
+static hx_upstream_zone_gen_t *
+hx_upstream_zone_in_force(hx_upstream_zone_root_t *root, hx_array_t *ups)
+{
+    hx_uint_t                i, j;
+    hx_upstream_t          **usp;
+    hx_upstream_zone_gen_t  *gen;
+
+    if (ups == NULL) {
+        return NULL;
+    }
+
+    usp = ups->elts;
+
+    for (gen = root->gens; gen; gen = gen->next) {
+        for (i = 0; i < gen->nentries; i++) {
+            for (j = 0; j < ups->nelts; j++) {
+                if (gen->entries[i].peers == usp[j]->peers) {
+                    return gen;
+                }
+            }
+        }
+    }
+
+    return NULL;
+}
+
+
+/* frees every generation but gen, the one in force and the one before */
+static void
+hx_upstream_zone_prune(hx_slab_pool_t *shpool, hx_upstream_zone_root_t *root,
+    hx_upstream_zone_gen_t *gen)
+{
+    hx_upstream_zone_gen_t  **gp, *g, *keep1, *keep2;
+
+    keep1 = gen->before;
+    keep2 = keep1 ? keep1->before : NULL;
+
+    gp = &root->gens;
+
+    while ((g = *gp) != NULL) {
+        if (g == gen || g == keep1 || g == keep2) {
+            gp = &g->next;
+            continue;
+        }
+
+        *gp = g->next;
+
+        hx_upstream_zone_free_gen(shpool, g);
+    }
 }
 
 

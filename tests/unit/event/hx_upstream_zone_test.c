@@ -558,3 +558,24 @@ Test(hx_upstream_zone, affinity_is_kept_while_the_peers_are_the_same)
     cr_assert_not_null(other->affinity);
     cr_assert_neq(other->affinity, same->affinity);
 }
+
+
+Test(hx_upstream_zone, the_state_comes_from_the_copies_in_force_not_a_failed_reload)
+{
+    hx_upstream_t  *live, *failed, *next;
+    hx_shm_zone_t  *zone;
+
+    live = zoned(NULL, two_and_backup, "failing");
+    zone = live->shm_zone;
+
+    /* a reload sets the zone up, then fails elsewhere: live stays */
+    failed = hxu_upstream_conf(NULL, 0, two_and_backup);
+    cr_assert_eq(reload_zone(zone, failed), HX_OK);
+
+    hx_upstream_peer_set_down(live, &live->peers->peer[1], 1);
+
+    /* the next reload takes the state of the copies in force */
+    next = hxu_upstream_conf(NULL, 0, two_and_backup);
+    cr_assert_eq(reload_zone(zone, next), HX_OK);
+    cr_assert(next->peers->peer[1].hc_down);
+}
