@@ -54,6 +54,12 @@ static hx_int_t hx_health_check_handshake(hx_health_check_t *hc,
     hx_connection_t *c);
 static SSL_CTX *hx_health_check_ssl_ctx(hx_log_t *log);
 static void hx_health_check_begin_external(hx_health_check_t *hc);
+static void hx_health_check_begin_icmp(hx_health_check_t *hc);
+static hx_int_t hx_health_check_icmp_send(hx_health_check_t *hc,
+    hx_fd_t s);
+static void hx_health_check_icmp_handler(hx_event_t *ev);
+static void hx_health_check_smtp(hx_health_check_t *hc, hx_connection_t *c);
+static hx_int_t hx_health_check_smtp_reply(hx_buf_t *b);
 static void hx_health_check_done(hx_health_check_t *hc, hx_uint_t ok,
     char *reason);
 static void hx_health_check_close(hx_health_check_t *hc);
@@ -190,6 +196,13 @@ hx_health_check_begin(hx_health_check_t *hc)
         return;
     }
 
+    if (hc->conf->type == HX_HEALTH_CHECK_ICMP) {
+        hx_health_check_begin_icmp(hc);
+        return;
+    }
+
+    hc->step = 0;
+
     hx_memcpy(&hc->target, hc->sockaddr, hc->socklen);
 
     if (hc->conf->port) {
@@ -273,6 +286,11 @@ hx_health_check_io_handler(hx_event_t *ev)
         }
     }
 
+    if (hc->conf->type == HX_HEALTH_CHECK_SMTP) {
+        hx_health_check_smtp(hc, c);
+        return;
+    }
+
     if (hc->conf->ssl && !hc->handshaked) {
         rc = hx_health_check_handshake(hc, c);
 
@@ -337,6 +355,7 @@ static hx_uint_t
 hx_health_check_expects(hx_health_check_t *hc)
 {
     return hc->conf->type == HX_HEALTH_CHECK_HTTP
+           || (hc->conf->type == HX_HEALTH_CHECK_UDP && hc->conf->reply)
            || hc->conf->expect.len
            || hc->conf->expect_regex;
 }
@@ -540,6 +559,12 @@ hx_health_check_match(hx_health_check_t *hc, hx_uint_t complete)
 
     s.data = hc->buf->start;
     s.len = hc->buf->last - hc->buf->start;
+
+    /* nothing yet: even an empty expect waits for a reply */
+
+    if (s.len == 0 && !complete) {
+        return HX_AGAIN;
+    }
 
     if (conf->expect_regex) {
         rc = hx_regex_exec(conf->expect_regex, &s, NULL, 0);
@@ -764,6 +789,300 @@ hx_health_check_begin_external(hx_health_check_t *hc)
 
     hx_health_check_schedule(hc, hc->conf->interval);
 }
+
+/*
+ * An echo request on its own socket: a "ping" socket where
+ * net.ipv4.ping_group_range lets this process have one (the kernel then
+ * owns the identifier and only hands this socket its own replies), else
+ * a raw socket, which sees every ICMP message to the host and is
+ * filtered here by type, identifier and sequence.
+ */
+static void
+hx_health_check_begin_icmp(hx_health_check_t *hc)
+{
+    int               family, proto;
+    hx_fd_t           s;
+    hx_connection_t  *c;
+
+    family = hc->sockaddr->sa_family;
+    proto = (family == AF_INET6) ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+
+    hc->icmp_raw = 0;
+    s = socket(family, SOCK_DGRAM|SOCK_NONBLOCK|SOCK_CLOEXEC, proto);
+
+    if (s == -1) {
+        hc->icmp_raw = 1;
+        s = socket(family, SOCK_RAW|SOCK_NONBLOCK|SOCK_CLOEXEC, proto);
+    }
+
+    if (s == -1) {
+        hx_log_error(HX_LOG_ERR, hc->log, hx_errno,
+                     "health check of %V could not open an ICMP socket",
+                     &hc->name);
+        hx_health_check_schedule(hc, hc->conf->interval);
+        return;
+    }
+
+    c = hx_get_connection(s, hc->log);
+    if (c == NULL) {
+        (void) close(s);
+        hx_health_check_schedule(hc, hc->conf->interval);
+        return;
+    }
+
+    c->type = SOCK_DGRAM;
+    c->data = hc;
+    c->read->handler = hx_health_check_icmp_handler;
+    c->write->handler = hx_health_check_icmp_handler;
+    c->read->log = hc->log;
+    c->write->log = hc->log;
+    c->number = hx_event_next_number();
+
+    hc->pc.connection = c;
+    hc->active = 1;
+
+    hx_health_check_schedule(hc, hc->conf->timeout);
+
+    if (hx_add_conn(c) == HX_ERROR) {
+        hx_health_check_done(hc, 0, "epoll failed");
+        return;
+    }
+
+    if ((hc->conf->local
+         && bind(s, hc->conf->local->sockaddr, hc->conf->local->socklen)
+            == -1)
+        || connect(s, hc->sockaddr, hc->socklen) == -1)
+    {
+        hx_log_error(HX_LOG_INFO, hc->log, hx_errno,
+                     "health check bind() or connect() for %V failed",
+                     &hc->name);
+        hx_health_check_done(hc, 0, "connect() failed");
+        return;
+    }
+
+    if (hx_health_check_icmp_send(hc, s) != HX_OK) {
+        hx_health_check_done(hc, 0, "send() failed");
+    }
+}
+
+
+/* the echo request: 8 bytes of header, 16 of payload */
+static hx_int_t
+hx_health_check_icmp_send(hx_health_check_t *hc, hx_fd_t s)
+{
+    uint8_t    pkt[24];
+    uint32_t   sum;
+    hx_uint_t  i;
+
+    if (hc->icmp_id == 0) {
+        hc->icmp_id = (uint16_t) ((hx_pid ^ ((uintptr_t) hc >> 4)) | 1);
+    }
+
+    hc->icmp_seq++;
+
+    hx_memzero(pkt, sizeof(pkt));
+
+    pkt[0] = (hc->sockaddr->sa_family == AF_INET6) ? 128 : 8;
+    pkt[4] = (uint8_t) (hc->icmp_id >> 8);
+    pkt[5] = (uint8_t) hc->icmp_id;
+    pkt[6] = (uint8_t) (hc->icmp_seq >> 8);
+    pkt[7] = (uint8_t) hc->icmp_seq;
+    hx_memcpy(&pkt[8], "hanx echo probe.", 16);
+
+    /* the kernel sums ICMPv6; ICMP over IPv4 is summed here */
+
+    if (pkt[0] == 8) {
+        sum = 0;
+
+        for (i = 0; i < sizeof(pkt); i += 2) {
+            sum += (uint32_t) (pkt[i] << 8 | pkt[i + 1]);
+        }
+
+        sum = (sum >> 16) + (sum & 0xffff);
+        sum += sum >> 16;
+        sum = ~sum & 0xffff;
+
+        pkt[2] = (uint8_t) (sum >> 8);
+        pkt[3] = (uint8_t) sum;
+    }
+
+    if (send(s, pkt, sizeof(pkt), MSG_NOSIGNAL) != (ssize_t) sizeof(pkt)) {
+        hx_log_error(HX_LOG_INFO, hc->log, hx_errno,
+                     "health check echo request to %V failed", &hc->name);
+        return HX_ERROR;
+    }
+
+    return HX_OK;
+}
+
+
+/* reads ICMP messages until the echo reply to the last request */
+static void
+hx_health_check_icmp_handler(hx_event_t *ev)
+{
+    size_t              off;
+    ssize_t             n;
+    uint8_t             pkt[1500], reply;
+    hx_err_t            err;
+    hx_connection_t    *c;
+    hx_health_check_t  *hc;
+
+    if (ev->write) {
+        return;
+    }
+
+    c = ev->data;
+    hc = c->data;
+
+    reply = (hc->sockaddr->sa_family == AF_INET6) ? 129 : 0;
+
+    for ( ;; ) {
+        n = recv(c->fd, pkt, sizeof(pkt), 0);
+
+        if (n == -1) {
+            err = hx_errno;
+
+            if (err == EINTR) {
+                continue;
+            }
+
+            if (err == EAGAIN) {
+                ev->ready = 0;
+                return;
+            }
+
+            hx_health_check_done(hc, 0, "recv() failed");
+            return;
+        }
+
+        /* a raw IPv4 socket hands over the IP header too */
+
+        off = 0;
+
+        if (hc->icmp_raw && reply == 0 && n > 0) {
+            off = (size_t) (pkt[0] & 0x0f) * 4;
+        }
+
+        if ((size_t) n < off + 8 || pkt[off] != reply
+            || pkt[off + 6] != (uint8_t) (hc->icmp_seq >> 8)
+            || pkt[off + 7] != (uint8_t) hc->icmp_seq)
+        {
+            continue;
+        }
+
+        /* a ping socket's identifier is the kernel's, already matched */
+
+        if (hc->icmp_raw
+            && (pkt[off + 4] != (uint8_t) (hc->icmp_id >> 8)
+                || pkt[off + 5] != (uint8_t) hc->icmp_id))
+        {
+            continue;
+        }
+
+        hx_health_check_done(hc, 1, NULL);
+        return;
+    }
+}
+
+
+/*
+ * SMTP: each complete reply is checked against the step's code (220
+ * greeting, 250 to HELO, 221 to QUIT) and answered with the next command.
+ */
+static void
+hx_health_check_smtp(hx_health_check_t *hc, hx_connection_t *c)
+{
+    size_t     len;
+    uint8_t    cmd[300];
+    hx_int_t   rc, code;
+    hx_str_t   helo;
+
+    static hx_int_t  expected[] = { 220, 250, 221 };
+
+    for ( ;; ) {
+        rc = hx_health_check_recv(hc, c);
+
+        if (rc == HX_ERROR) {
+            hx_health_check_done(hc, 0, "recv() failed");
+            return;
+        }
+
+        code = hx_health_check_smtp_reply(hc->buf);
+
+        if (code == 0) {
+            if (rc == HX_OK) {
+                hx_health_check_done(hc, 0, "no SMTP reply");
+            }
+
+            return;
+        }
+
+        if (code != expected[hc->step]) {
+            hx_health_check_done(hc, 0, "SMTP reply not accepted");
+            return;
+        }
+
+        if (hc->step == 2) {
+            hx_health_check_done(hc, 1, NULL);
+            return;
+        }
+
+        helo = hc->conf->helo;
+
+        if (helo.len == 0 || helo.len > 255) {
+            hx_str_set(&helo, "localhost");
+        }
+
+        len = (hc->step == 0)
+              ? (size_t) (hx_snprintf(cmd, sizeof(cmd), "HELO %V" CRLF, &helo)
+                          - cmd)
+              : (size_t) (hx_cpymem(cmd, "QUIT" CRLF, 6) - cmd);
+
+        if (send(c->fd, cmd, len, MSG_NOSIGNAL) != (ssize_t) len) {
+            hx_health_check_done(hc, 0, "send() failed");
+            return;
+        }
+
+        hc->step++;
+        hc->sent = 1;
+        hc->buf->last = hc->buf->start;
+    }
+}
+
+
+/*
+ * The code of the first complete reply in b ("250-..." lines continue
+ * one, "250 ..." ends it), 0 when none is complete yet, -1 when what
+ * came is no SMTP reply.
+ */
+static hx_int_t
+hx_health_check_smtp_reply(hx_buf_t *b)
+{
+    uint8_t  *p, *nl;
+
+    for (p = b->start; p < b->last; p = nl + 1) {
+        nl = hx_strlchr(p, b->last, '\n');
+
+        if (nl == NULL) {
+            return 0;
+        }
+
+        if (nl - p < 3 || p[0] < '1' || p[0] > '5' || p[1] < '0'
+            || p[1] > '9' || p[2] < '0' || p[2] > '9')
+        {
+            return -1;
+        }
+
+        if (nl - p > 3 && p[3] == '-') {
+            continue;
+        }
+
+        return (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+    }
+
+    return 0;
+}
+
 
 
 /* one step of the TLS handshake: HX_OK done, HX_AGAIN, HX_ERROR */

@@ -17,6 +17,11 @@
  *         and the body's MD5 equal to a digest when one is given; with
  *         conf->ssl the exchange goes through TLS (OpenSSL, non-blocking,
  *         the certificate not verified: keepalived's SSL_GET)
+ *   ICMP  an echo request to the target's address, passed by the echo
+ *         reply (a "ping" socket, SOCK_DGRAM IPPROTO_ICMP, where the
+ *         kernel allows it, else a raw socket: the master is root)
+ *   SMTP  connect, a 220 greeting, "HELO conf->helo" answered by 250,
+ *         "QUIT" answered by 221 (multi-line replies understood)
  *   EXTERNAL  the owner's conf->probe starts something (the ha module
  *         runs a MISC_CHECK script) and hx_health_check_report() brings
  *         the result back; the checker keeps the schedule and counters
@@ -37,6 +42,8 @@
 #define HX_HEALTH_CHECK_UDP    1
 #define HX_HEALTH_CHECK_HTTP   2
 #define HX_HEALTH_CHECK_EXTERNAL  3
+#define HX_HEALTH_CHECK_ICMP   4
+#define HX_HEALTH_CHECK_SMTP   5
 
 
 typedef struct hx_health_check_s  hx_health_check_t;
@@ -77,6 +84,10 @@ typedef struct {
     in_port_t                   port;        /* 0: the target's own */
 
     hx_str_t                    send;        /* TCP, UDP */
+    hx_uint_t                   reply;       /* UDP: a reply is required
+                                                (any, or one containing
+                                                expect) */
+    hx_str_t                    helo;        /* SMTP: HELO's argument */
     hx_str_t                    expect;      /* a substring, or ... */
     hx_regex_t                 *expect_regex;  /* ... a regex */
     size_t                      buffer_size; /* of the reply kept */
@@ -128,6 +139,10 @@ struct hx_health_check_s {
     size_t                      sent;
     hx_sockaddr_t               target;
     void                       *ssl;         /* SSL * of the probe */
+    hx_uint_t                   step;        /* SMTP: replies accepted */
+    uint16_t                    icmp_id;     /* ICMP: of this target */
+    uint16_t                    icmp_seq;    /* ICMP: of the last echo */
+    unsigned                    icmp_raw:1;  /* ICMP: a raw socket */
     unsigned                    handshaked:1;
     unsigned                    running:1;
     unsigned                    active:1;

@@ -2,10 +2,12 @@
  * The real_server checkers of virtual_server blocks, run by the master
  * (DESIGN.md "virtual_server without IPVS").
  *
- * Every TCP_CHECK, MISC_CHECK and url of an HTTP_GET or SSL_GET becomes
- * one prober of the shared checker (event/hx_health_check.c) in the
- * master's event loop: a non-blocking connect (and HTTP exchange, over
- * TLS for SSL_GET) every delay_loop, given connect_timeout, or a script
+ * Every TCP_CHECK, UDP_CHECK, PING_CHECK, MISC_CHECK, url of an HTTP_GET
+ * or SSL_GET and host of an SMTP_CHECK (the real server when it has none)
+ * becomes one prober of the shared checker (event/hx_health_check.c) in
+ * the master's event loop: a non-blocking connect (and HTTP exchange,
+ * over TLS for SSL_GET, or SMTP dialogue), a datagram, an ICMP echo,
+ * every delay_loop, given connect_timeout, or a script
  * (hx_ha_check_misc.c).  keepalived takes a real server out after
  * "retry" further failed attempts, each delay_before_retry after the
  * last; here a prober needs retry + 1 failures in a row, and the shared
@@ -214,7 +216,7 @@ hx_ha_check_add_rs(hx_ha_check_runtime_t *rt, hx_ha_check_vs_t *cvs,
     hx_uint_t              i, j;
     hx_ha_check_rs_t      *crs, **crsp;
     hx_ha_check_url_t     *url;
-    hx_ha_check_conf_t    *ck;
+    hx_ha_check_conf_t    *ck, *host;
     hx_upstream_peer_t    *peer;
 
     peer = hx_upstream_find_peer(&cvs->vs->upstream, rs->addr.sockaddr,
@@ -244,6 +246,22 @@ hx_ha_check_add_rs(hx_ha_check_runtime_t *rt, hx_ha_check_vs_t *cvs,
     ck = rs->checks->elts;
 
     for (i = 0; i < rs->checks->nelts; i++) {
+
+        if (ck[i].hosts) {
+
+            /* SMTP_CHECK's host { }s: one prober each, all must pass */
+
+            host = ck[i].hosts->elts;
+
+            for (j = 0; j < ck[i].hosts->nelts; j++) {
+                if (hx_ha_check_add_target(rt, crs, &host[j], NULL) != HX_OK)
+                {
+                    return HX_ERROR;
+                }
+            }
+
+            continue;
+        }
 
         if (ck[i].urls == NULL) {
             if (hx_ha_check_add_target(rt, crs, &ck[i], NULL) != HX_OK) {
@@ -337,6 +355,25 @@ hx_ha_check_net_init(hx_ha_check_target_t *t)
     t->conf.timeout = ck->connect_timeout;
     t->conf.port = hx_inet_get_port(ck->connect.sockaddr);
     t->conf.local = ck->bind.sockaddr ? &ck->bind : NULL;
+
+    switch (ck->type) {
+
+    case HX_HA_CHECK_UDP:
+        t->conf.type = HX_HEALTH_CHECK_UDP;
+        t->conf.send = ck->payload;
+        t->conf.reply = ck->require_reply;
+        t->conf.expect = ck->reply;
+        return;
+
+    case HX_HA_CHECK_PING:
+        t->conf.type = HX_HEALTH_CHECK_ICMP;
+        return;
+
+    case HX_HA_CHECK_SMTP:
+        t->conf.type = HX_HEALTH_CHECK_SMTP;
+        t->conf.helo = ck->helo_name;
+        return;
+    }
 
     if (t->url == NULL) {
         return;
@@ -702,6 +739,14 @@ hx_ha_check_log_probe(hx_ha_check_target_t *t, hx_uint_t up)
         hx_log_error(level, hc->log, 0,
                      "TCP connection to %V %s.", name,
                      up ? "success" : "failed");
+        return;
+
+    case HX_HA_CHECK_UDP:
+    case HX_HA_CHECK_PING:
+    case HX_HA_CHECK_SMTP:
+        hx_log_error(level, hc->log, 0, "%V to %V %s%s%s.",
+                     &t->ck->name, name, up ? "success" : "failed",
+                     up ? "" : ": ", up ? "" : r);
         return;
 
     case HX_HA_CHECK_MISC:

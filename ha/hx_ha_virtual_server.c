@@ -6,14 +6,14 @@
  * The blocks follow the VRRP module's pattern: a block gets a fresh
  * hx_ha_conf_ctx_t whose block_conf slot of this module points at the
  * object being filled, so generic setters write straight into it.  That
- * holds for the checker blocks (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK)
- * and url { } too: hx_ha.h has no context bit left for them, so they use
+ * holds for the checker blocks (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK,
+ * UDP_CHECK, PING_CHECK, SMTP_CHECK), url { } and host { } too: hx_ha.h has no context bit left for them, so they use
  * bits below its byte (hx_ha_virtual_server.h), which only this module's
  * rows carry.
  *
  * What needs the kernel's IPVS is refused at -t with the reason: lb_kind
  * DR and TUN, fwmark services, virtual_server_group, the lblc and lblcr
- * schedulers.  Checkers hanx does not run (SMTP_CHECK, DNS_CHECK, ...)
+ * schedulers.  Checkers hanx does not run (DNS_CHECK, BFD_CHECK, ...)
  * are refused by name, rather than a configuration loading without the
  * health checks its author counts on.
  *
@@ -58,6 +58,14 @@ static char *hx_ha_vs_ipvs_only(hx_conf_t *cf, hx_command_t *cmd,
 static char *hx_ha_vs_unsupported_check(hx_conf_t *cf, hx_command_t *cmd,
     void *conf);
 static char *hx_ha_vs_check(hx_conf_t *cf, hx_command_t *cmd, void *conf);
+static void hx_ha_vs_init_check(hx_conf_t *cf, hx_ha_check_conf_t *ck);
+static char *hx_ha_vs_smtp_host(hx_conf_t *cf, hx_command_t *cmd,
+    void *conf);
+static char *hx_ha_vs_hex(hx_conf_t *cf, hx_command_t *cmd, void *conf);
+static char *hx_ha_vs_require_reply(hx_conf_t *cf, hx_command_t *cmd,
+    void *conf);
+static char *hx_ha_vs_complete_hosts(hx_conf_t *cf, hx_ha_vs_conf_t *vs,
+    hx_ha_rs_conf_t *rs, hx_ha_check_conf_t *ck);
 static char *hx_ha_vs_url(hx_conf_t *cf, hx_command_t *cmd, void *conf);
 static char *hx_ha_vs_status_code(hx_conf_t *cf, hx_command_t *cmd,
     void *conf);
@@ -116,9 +124,16 @@ static hx_ha_conf_msec_bounds_t  hx_ha_vs_warmup_bounds = {
       offsetof(hx_ha_rs_conf_t, field),                                       \
       post }
 
-/* the checkers that open a connection, and all of them */
+/*
+ * the checkers that open a connection; those with a port (and SMTP's
+ * host { }); those that send a packet; all of them
+ */
 #define HX_HA_NET_CHECKS   (HX_HA_TCP_CHECK_CONF|HX_HA_HTTP_CHECK_CONF)
-#define HX_HA_ALL_CHECKS   (HX_HA_NET_CHECKS|HX_HA_MISC_CHECK_CONF)
+#define HX_HA_PORT_CHECKS  (HX_HA_NET_CHECKS|HX_HA_UDP_CHECK_CONF            \
+                            |HX_HA_SMTP_CHECK_CONF|HX_HA_HOST_CONF)
+#define HX_HA_PROBE_CHECKS (HX_HA_NET_CHECKS|HX_HA_UDP_CHECK_CONF            \
+                            |HX_HA_SMTP_CHECK_CONF|HX_HA_PING_CHECK_CONF)
+#define HX_HA_ALL_CHECKS   (HX_HA_PROBE_CHECKS|HX_HA_MISC_CHECK_CONF)
 
 #define HX_HA_CHECK(ctx, name, args, set, field, post)                       \
     { hx_string(name),                                                        \
@@ -234,18 +249,21 @@ static hx_command_t  hx_ha_vs_commands[] = {
     HX_HA_CHECK_BLOCK("HTTP_GET", HX_HA_CHECK_HTTP),
     HX_HA_CHECK_BLOCK("SSL_GET", HX_HA_CHECK_SSL),
     HX_HA_CHECK_BLOCK("MISC_CHECK", HX_HA_CHECK_MISC),
+    HX_HA_CHECK_BLOCK("UDP_CHECK", HX_HA_CHECK_UDP),
+    HX_HA_CHECK_BLOCK("PING_CHECK", HX_HA_CHECK_PING),
+    HX_HA_CHECK_BLOCK("SMTP_CHECK", HX_HA_CHECK_SMTP),
 
     /* inside the checker blocks */
 
-    HX_HA_CHECK(HX_HA_NET_CHECKS, "connect_ip", HX_CONF_TAKE1,
-                hx_conf_set_str_slot, connect_ip, NULL),
-    HX_HA_CHECK(HX_HA_NET_CHECKS, "connect_port", HX_CONF_TAKE1,
+    HX_HA_CHECK(HX_HA_PROBE_CHECKS|HX_HA_HOST_CONF, "connect_ip",
+                HX_CONF_TAKE1, hx_conf_set_str_slot, connect_ip, NULL),
+    HX_HA_CHECK(HX_HA_PORT_CHECKS, "connect_port", HX_CONF_TAKE1,
                 hx_conf_set_num_slot, connect_port, &hx_ha_vs_port_bounds),
-    HX_HA_CHECK(HX_HA_NET_CHECKS, "bindto", HX_CONF_TAKE1,
-                hx_conf_set_str_slot, bindto, NULL),
-    HX_HA_CHECK(HX_HA_NET_CHECKS, "bind_port", HX_CONF_TAKE1,
+    HX_HA_CHECK(HX_HA_PROBE_CHECKS|HX_HA_HOST_CONF, "bindto",
+                HX_CONF_TAKE1, hx_conf_set_str_slot, bindto, NULL),
+    HX_HA_CHECK(HX_HA_PORT_CHECKS, "bind_port", HX_CONF_TAKE1,
                 hx_conf_set_num_slot, bind_port, &hx_ha_vs_port_bounds),
-    HX_HA_CHECK(HX_HA_NET_CHECKS, "connect_timeout", HX_CONF_TAKE1,
+    HX_HA_CHECK(HX_HA_PROBE_CHECKS, "connect_timeout", HX_CONF_TAKE1,
                 hx_ha_conf_set_dsec_slot, connect_timeout,
                 &hx_ha_vs_time_bounds),
     HX_HA_CHECK(HX_HA_NET_CHECKS, "nb_get_retry", HX_CONF_TAKE1,
@@ -274,6 +292,17 @@ static hx_command_t  hx_ha_vs_commands[] = {
     HX_HA_CHECK(HX_HA_MISC_CHECK_CONF, "user", HX_CONF_TAKE12,
                 hx_ha_vs_misc_user, user, NULL),
 
+    HX_HA_CHECK(HX_HA_UDP_CHECK_CONF, "payload", HX_CONF_TAKE1,
+                hx_ha_vs_hex, payload, NULL),
+    HX_HA_CHECK(HX_HA_UDP_CHECK_CONF, "require_reply",
+                HX_CONF_NOARGS|HX_CONF_TAKE1, hx_ha_vs_require_reply,
+                reply, NULL),
+    HX_HA_CHECK(HX_HA_SMTP_CHECK_CONF, "helo_name", HX_CONF_TAKE1,
+                hx_conf_set_str_slot, helo_name, NULL),
+    HX_HA_CHECK(HX_HA_SMTP_CHECK_CONF, "host",
+                HX_CONF_BLOCK|HX_CONF_NOARGS, hx_ha_vs_smtp_host, hosts,
+                NULL),
+
     HX_HA_URL("path", HX_CONF_TAKE1, hx_conf_set_str_slot, path),
     HX_HA_URL("digest", HX_CONF_TAKE1, hx_conf_set_str_slot, digest),
     HX_HA_URL("status_code", HX_CONF_1MORE, hx_ha_vs_status_code, status),
@@ -282,8 +311,6 @@ static hx_command_t  hx_ha_vs_commands[] = {
 
     HX_HA_NO_CHECK("SMTP_CHECK"),
     HX_HA_NO_CHECK("DNS_CHECK"),
-    HX_HA_NO_CHECK("UDP_CHECK"),
-    HX_HA_NO_CHECK("PING_CHECK"),
     HX_HA_NO_CHECK("BFD_CHECK"),
     HX_HA_NO_CHECK("FILE_CHECK"),
 
@@ -807,20 +834,9 @@ hx_ha_vs_check(hx_conf_t *cf, hx_command_t *cmd, void *conf)
         return HX_CONF_ERROR;
     }
 
-    hx_memzero(ck, sizeof(hx_ha_check_conf_t));
-
     ck->type = cmd->offset;
     ck->name = cmd->name;
-    ck->connect_port = HX_CONF_UNSET;
-    ck->bind_port = HX_CONF_UNSET;
-    ck->connect_timeout = HX_CONF_UNSET_MSEC;
-    ck->retry = HX_CONF_UNSET;
-    ck->delay_before_retry = HX_CONF_UNSET_MSEC;
-    ck->delay_loop = HX_CONF_UNSET_MSEC;
-    ck->warmup = HX_CONF_UNSET_MSEC;
-    ck->misc_timeout = HX_CONF_UNSET_MSEC;
-    ck->misc_dynamic = HX_CONF_UNSET;
-    hx_ha_conf_pos(cf, &ck->pos);
+    hx_ha_vs_init_check(cf, ck);
 
     switch (ck->type) {
 
@@ -830,6 +846,18 @@ hx_ha_vs_check(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 
     case HX_HA_CHECK_MISC:
         ctx = HX_HA_MISC_CHECK_CONF;
+        break;
+
+    case HX_HA_CHECK_UDP:
+        ctx = HX_HA_UDP_CHECK_CONF;
+        break;
+
+    case HX_HA_CHECK_PING:
+        ctx = HX_HA_PING_CHECK_CONF;
+        break;
+
+    case HX_HA_CHECK_SMTP:
+        ctx = HX_HA_SMTP_CHECK_CONF;
         break;
 
     default: /* HTTP_GET, SSL_GET */
@@ -842,6 +870,123 @@ hx_ha_vs_check(hx_conf_t *cf, hx_command_t *cmd, void *conf)
     }
 
     return hx_ha_vs_parse_block(cf, ck, ctx);
+}
+
+
+/* a checker with nothing set yet, at the current line */
+static void
+hx_ha_vs_init_check(hx_conf_t *cf, hx_ha_check_conf_t *ck)
+{
+    hx_uint_t  type;
+    hx_str_t   name;
+
+    type = ck->type;
+    name = ck->name;
+
+    hx_memzero(ck, sizeof(hx_ha_check_conf_t));
+
+    ck->type = type;
+    ck->name = name;
+    ck->connect_port = HX_CONF_UNSET;
+    ck->bind_port = HX_CONF_UNSET;
+    ck->connect_timeout = HX_CONF_UNSET_MSEC;
+    ck->retry = HX_CONF_UNSET;
+    ck->delay_before_retry = HX_CONF_UNSET_MSEC;
+    ck->delay_loop = HX_CONF_UNSET_MSEC;
+    ck->warmup = HX_CONF_UNSET_MSEC;
+    ck->misc_timeout = HX_CONF_UNSET_MSEC;
+    ck->misc_dynamic = HX_CONF_UNSET;
+    ck->require_reply = HX_CONF_UNSET;
+    hx_ha_conf_pos(cf, &ck->pos);
+}
+
+
+/*
+ * host { connect_ip; connect_port; bindto; bind_port } of SMTP_CHECK:
+ * keepalived then checks those addresses, all of which must answer, and
+ * not the real server's own unless a host names it
+ */
+static char *
+hx_ha_vs_smtp_host(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    hx_ha_check_conf_t  *ck = conf, *host;
+
+    (void) cmd;
+
+    if (ck->hosts == NULL) {
+        ck->hosts = hx_array_create(cf->pool, 2, sizeof(hx_ha_check_conf_t));
+        if (ck->hosts == NULL) {
+            return HX_CONF_ERROR;
+        }
+    }
+
+    host = hx_array_push(ck->hosts);
+    if (host == NULL) {
+        return HX_CONF_ERROR;
+    }
+
+    host->type = ck->type;
+    host->name = ck->name;
+    hx_ha_vs_init_check(cf, host);
+
+    return hx_ha_vs_parse_block(cf, host, HX_HA_HOST_CONF);
+}
+
+
+/* bytes written in hex ("0a1B..."), stored decoded in a hx_str_t slot */
+static char *
+hx_ha_vs_hex(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    uint8_t    *p, c;
+    hx_str_t   *field, *value;
+    hx_int_t    hi, lo;
+    hx_uint_t   i;
+
+    field = (hx_str_t *) ((char *) conf + cmd->offset);
+    value = cf->args->elts;
+    value = &value[1];
+
+    if (value->len == 0 || value->len % 2) {
+        return "takes an even number of hex digits";
+    }
+
+    p = hx_pnalloc(cf->pool, value->len / 2);
+    if (p == NULL) {
+        return HX_CONF_ERROR;
+    }
+
+    for (i = 0; i < value->len; i += 2) {
+        hi = hx_hextoi(&value->data[i], 1);
+        lo = hx_hextoi(&value->data[i + 1], 1);
+
+        if (hi == HX_ERROR || lo == HX_ERROR) {
+            return "takes hex digits";
+        }
+
+        c = (uint8_t) (hi << 4 | lo);
+        p[i / 2] = c;
+    }
+
+    field->data = p;
+    field->len = value->len / 2;
+
+    return HX_CONF_OK;
+}
+
+
+/* require_reply [HEX]: a reply must come (and contain those bytes) */
+static char *
+hx_ha_vs_require_reply(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    hx_ha_check_conf_t  *ck = conf;
+
+    ck->require_reply = 1;
+
+    if (cf->args->nelts == 1) {
+        return HX_CONF_OK;
+    }
+
+    return hx_ha_vs_hex(cf, cmd, conf);
 }
 
 
@@ -1074,6 +1219,11 @@ hx_ha_vs_complete_check(hx_conf_t *cf, hx_ha_vs_conf_t *vs,
     hx_conf_init_msec_value(ck->warmup, 0);
     hx_conf_init_msec_value(ck->misc_timeout, ck->delay_loop);
     hx_conf_init_value(ck->misc_dynamic, 0);
+    hx_conf_init_value(ck->require_reply, 0);
+
+    if (ck->type == HX_HA_CHECK_SMTP && ck->helo_name.len == 0) {
+        hx_str_set(&ck->helo_name, "smtpchecker.keepalived.org");
+    }
 
     if (ck->type == HX_HA_CHECK_MISC) {
         if (ck->misc_path == NULL) {
@@ -1136,6 +1286,45 @@ hx_ha_vs_complete_check(hx_conf_t *cf, hx_ha_vs_conf_t *vs,
 
     if (ck->type == HX_HA_CHECK_HTTP || ck->type == HX_HA_CHECK_SSL) {
         return hx_ha_vs_complete_http(cf, vs, rs, ck);
+    }
+
+    if (ck->hosts) {
+        return hx_ha_vs_complete_hosts(cf, vs, rs, ck);
+    }
+
+    return HX_CONF_OK;
+}
+
+
+/* each host { } takes its checker's settings but its own address */
+static char *
+hx_ha_vs_complete_hosts(hx_conf_t *cf, hx_ha_vs_conf_t *vs,
+    hx_ha_rs_conf_t *rs, hx_ha_check_conf_t *ck)
+{
+    char                *rv;
+    hx_uint_t            i;
+    hx_ha_check_conf_t  *host, own;
+
+    host = ck->hosts->elts;
+
+    for (i = 0; i < ck->hosts->nelts; i++) {
+        own = host[i];
+
+        host[i] = *ck;
+        host[i].hosts = NULL;
+        host[i].connect_ip = own.connect_ip;
+        host[i].connect_port = own.connect_port != HX_CONF_UNSET
+                               ? own.connect_port : ck->connect_port;
+        host[i].bindto = own.bindto.len ? own.bindto : ck->bindto;
+        host[i].bind_port = own.bind_port != HX_CONF_UNSET
+                            ? own.bind_port : ck->bind_port;
+        hx_memzero(&host[i].bind, sizeof(hx_addr_t));
+        host[i].pos = own.pos;
+
+        rv = hx_ha_vs_complete_check(cf, vs, rs, &host[i]);
+        if (rv != HX_CONF_OK) {
+            return rv;
+        }
     }
 
     return HX_CONF_OK;

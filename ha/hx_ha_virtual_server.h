@@ -30,11 +30,18 @@
 #define HX_HA_HTTP_CHECK_CONF    0x00200000   /* HTTP_GET, SSL_GET { } */
 #define HX_HA_MISC_CHECK_CONF    0x00400000   /* MISC_CHECK { } */
 #define HX_HA_URL_CONF           0x00800000   /* url { } */
+#define HX_HA_UDP_CHECK_CONF     0x00020000   /* UDP_CHECK { } */
+#define HX_HA_PING_CHECK_CONF    0x00040000   /* PING_CHECK { } */
+#define HX_HA_SMTP_CHECK_CONF    0x00080000   /* SMTP_CHECK { } */
+#define HX_HA_HOST_CONF          0x00008000   /* SMTP_CHECK's host { } */
 
 #define HX_HA_CHECK_TCP          1
 #define HX_HA_CHECK_HTTP         2
 #define HX_HA_CHECK_SSL          3
 #define HX_HA_CHECK_MISC         4
+#define HX_HA_CHECK_UDP          5
+#define HX_HA_CHECK_PING         6
+#define HX_HA_CHECK_SMTP         7
 
 
 /* url { } of HTTP_GET and SSL_GET: every url of a checker must pass */
@@ -48,7 +55,11 @@ typedef struct {
 } hx_ha_check_url_t;
 
 
-/* one checker of a real_server: TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK */
+/*
+ * one checker of a real_server: TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK,
+ * UDP_CHECK, PING_CHECK, SMTP_CHECK (and SMTP_CHECK's host { } blocks,
+ * each a copy of its checker with its own address)
+ */
 typedef struct {
     hx_uint_t            type;              /* HX_HA_CHECK_* */
     hx_str_t             name;              /* "TCP_CHECK", "HTTP_GET", ... */
@@ -74,6 +85,16 @@ typedef struct {
     hx_flag_t            misc_dynamic;      /* exit 2..255: weight code-2 */
     hx_str_t             user;              /* run as; empty: script_user */
     hx_str_t             group;
+
+    /* UDP_CHECK: payload and require_reply as bytes (hex in the file) */
+    hx_str_t             payload;
+    hx_flag_t            require_reply;
+    hx_str_t             reply;             /* "": any reply */
+
+    /* SMTP_CHECK */
+    hx_str_t             helo_name;
+    hx_array_t          *hosts;             /* hx_ha_check_conf_t, or NULL:
+                                               the real server itself */
 
     /* resolved when the ha block closes */
     hx_addr_t            connect;           /* address and port dialled */
