@@ -23,7 +23,9 @@
  * write only (after checking, as nginx does, that the request's root
  * directory exists, so a request for an unknown host can't create log
  * files anywhere), unless open_log_file_cache keeps descriptors
- * (hx_http_log_cache.c).  The escapes are in hx_http_log_escape.c.
+ * (hx_http_log_cache.c).  The escapes (core/hx_log_escape.c) and the
+ * file's buffer, gzip and flushing (core/hx_log_file.c) are shared with
+ * the stream access log.
  *
  * "syslog:server=..." sends each line as one datagram with the syslog
  * header instead (hx_syslog.c); such logs are never buffered.
@@ -34,10 +36,9 @@
 #include <hx_event.h>
 #include <hx_http.h>
 
+#include <hx_log_escape.h>
+#include <hx_log_file.h>
 #include <hx_http_log_cache.h>
-#include <hx_http_log_escape.h>
-
-#include <zlib.h>
 
 
 typedef struct hx_http_log_op_s  hx_http_log_op_t;
@@ -57,11 +58,6 @@ struct hx_http_log_op_s {
 };
 
 
-#define HX_HTTP_LOG_ESCAPE_DEFAULT  0
-#define HX_HTTP_LOG_ESCAPE_JSON     1
-#define HX_HTTP_LOG_ESCAPE_NONE     2
-
-
 typedef struct {
     hx_str_t                    name;
     hx_array_t                 *flushes;   /* hx_uint_t variable indexes */
@@ -75,18 +71,6 @@ typedef struct {
 } hx_http_log_main_conf_t;
 
 
-/* the buffer of a buffered log file, in its hx_open_file_t's data */
-typedef struct {
-    uint8_t                    *start;
-    uint8_t                    *pos;
-    uint8_t                    *last;
-
-    hx_event_t                 *event;
-    hx_msec_t                   flush;
-    hx_int_t                    gzip;
-} hx_http_log_buf_t;
-
-
 /* a file name with variables */
 typedef struct {
     hx_array_t                 *lengths;
@@ -95,11 +79,9 @@ typedef struct {
 
 
 typedef struct {
-    hx_open_file_t             *file;
+    hx_log_file_t               lf;        /* lf.file NULL: see script */
     hx_http_log_script_t       *script;
-    time_t                      disk_full_time;
-    time_t                      error_log_time;
-    hx_syslog_peer_t      *syslog_peer;
+    hx_syslog_peer_t           *syslog_peer;
     hx_http_log_fmt_t          *format;
     hx_http_complex_value_t    *filter;
 } hx_http_log_t;
@@ -130,14 +112,6 @@ static void hx_http_log_syslog(hx_http_request_t *r, hx_http_log_t *log,
     size_t len);
 static ssize_t hx_http_log_script_write(hx_http_request_t *r,
     hx_http_log_script_t *script, uint8_t **name, uint8_t *buf, size_t len);
-static ssize_t hx_http_log_gzip(hx_fd_t fd, uint8_t *buf, size_t len,
-    hx_int_t level, hx_log_t *log);
-static void *hx_http_log_gzip_alloc(void *opaque, u_int items, u_int size);
-static void hx_http_log_gzip_free(void *opaque, void *address);
-
-static void hx_http_log_flush(hx_open_file_t *file, hx_log_t *log);
-static void hx_http_log_flush_handler(hx_event_t *ev);
-static void hx_http_log_flush_all(hx_cycle_t *cycle);
 
 
 static uint8_t *hx_http_log_copy(hx_http_request_t *r, uint8_t *buf,
@@ -180,8 +154,6 @@ static char *hx_http_log_merge_loc_conf(hx_conf_t *cf, void *parent,
     void *child);
 static char *hx_http_log_set_log(hx_conf_t *cf, hx_command_t *cmd,
     void *conf);
-static char *hx_http_log_set_buffer(hx_conf_t *cf, hx_http_log_t *log,
-    hx_str_t *name, ssize_t size, hx_msec_t flush, hx_int_t gzip);
 static char *hx_http_log_set_format(hx_conf_t *cf, hx_command_t *cmd,
     void *conf);
 static char *hx_http_log_compile_format(hx_conf_t *cf,
@@ -192,7 +164,6 @@ static char *hx_http_log_compile_variable(hx_conf_t *cf,
 static char *hx_http_log_open_file_cache(hx_conf_t *cf, hx_command_t *cmd,
     void *conf);
 static hx_int_t hx_http_log_init(hx_conf_t *cf);
-static void hx_http_log_exit_process(hx_cycle_t *cycle);
 
 
 static hx_command_t  hx_http_log_commands[] = {
@@ -247,8 +218,8 @@ hx_module_t  hx_http_log_module = {
     NULL,                                  /* init module */
     NULL,                                  /* init master */
     NULL,                                  /* init process */
-    hx_http_log_exit_process,              /* exit process */
-    hx_http_log_exit_process               /* exit master */
+    hx_log_file_flush_all,                 /* exit process */
+    hx_log_file_flush_all                  /* exit master */
 };
 
 
@@ -286,10 +257,9 @@ hx_http_log_handler(hx_http_request_t *r)
     size_t                   len;
     uint8_t                 *line, *p, *end;
     hx_str_t                 val;
-    hx_uint_t                i, l, nops;
+    hx_uint_t                i, l, nops, buffered;
     hx_http_log_t           *log;
     hx_http_log_op_t        *op;
-    hx_http_log_buf_t       *buffer;
     hx_http_log_loc_conf_t  *lcf;
 
     hx_log_debug(HX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -315,8 +285,7 @@ hx_http_log_handler(hx_http_request_t *r)
             }
         }
 
-        /* a full disk is not retried more than once a second */
-        if (hx_time() == log[l].disk_full_time) {
+        if (hx_log_file_disk_full(&log[l].lf)) {
             continue;
         }
 
@@ -341,48 +310,16 @@ hx_http_log_handler(hx_http_request_t *r)
             continue;
         }
 
-        buffer = log[l].file ? log[l].file->data : NULL;
+        /* into the file's buffer, or a line of its own */
 
-        if (buffer) {
+        line = hx_log_file_reserve(&log[l].lf, len, r->connection->log);
+        buffered = (line != NULL);
 
-            if (len > (size_t) (buffer->last - buffer->pos)) {
-                hx_http_log_write(r, &log[l], buffer->start,
-                                  buffer->pos - buffer->start);
-                buffer->pos = buffer->start;
-            }
-
-            if (len <= (size_t) (buffer->last - buffer->pos)) {
-
-                p = buffer->pos;
-                end = p + len - 1;
-
-                if (buffer->event && p == buffer->start) {
-                    hx_add_timer(buffer->event, buffer->flush);
-                }
-
-                for (i = 0; i < nops && p; i++) {
-                    p = op[i].run(r, p, end, &op[i]);
-                }
-
-                if (p == NULL) {
-                    return HX_ERROR;
-                }
-
-                *p++ = LF;
-                buffer->pos = p;
-
-                continue;
-            }
-
-            /* longer than the whole buffer: written on its own */
-            if (buffer->event && buffer->event->timer_set) {
-                hx_del_timer(buffer->event);
-            }
-        }
-
-        line = hx_pnalloc(r->pool, len);
         if (line == NULL) {
-            return HX_ERROR;
+            line = hx_pnalloc(r->pool, len);
+            if (line == NULL) {
+                return HX_ERROR;
+            }
         }
 
         p = line;
@@ -397,6 +334,11 @@ hx_http_log_handler(hx_http_request_t *r)
         }
 
         *p++ = LF;
+
+        if (buffered) {
+            hx_log_file_commit(&log[l].lf, p);
+            continue;
+        }
 
         hx_http_log_write(r, &log[l], line, p - line);
     }
@@ -452,65 +394,27 @@ hx_http_log_syslog(hx_http_request_t *r, hx_http_log_t *log, size_t len)
 }
 
 
+/* a whole line (or more) to log's file, or the file its name leads to */
 static void
 hx_http_log_write(hx_http_request_t *r, hx_http_log_t *log, uint8_t *buf,
     size_t len)
 {
-    time_t              now;
-    ssize_t             n;
-    uint8_t            *name;
-    hx_err_t            err;
-    hx_http_log_buf_t  *buffer;
+    ssize_t   n;
+    uint8_t  *name;
+
+    if (log->script == NULL) {
+        hx_log_file_write(&log->lf, buf, len, r->connection->log);
+        return;
+    }
 
     if (len == 0) {
         return;
     }
 
-    if (log->script == NULL) {
-        name = log->file->name.data;
-        buffer = log->file->data;
+    name = NULL;
+    n = hx_http_log_script_write(r, log->script, &name, buf, len);
 
-        if (buffer && buffer->gzip) {
-            n = hx_http_log_gzip(log->file->fd, buf, len, buffer->gzip,
-                                 r->connection->log);
-        } else {
-            n = hx_write_fd(log->file->fd, buf, len);
-        }
-
-    } else {
-        name = NULL;
-        n = hx_http_log_script_write(r, log->script, &name, buf, len);
-    }
-
-    if (n == (ssize_t) len) {
-        return;
-    }
-
-    now = hx_time();
-
-    if (n == -1) {
-        err = hx_errno;
-
-        if (err == ENOSPC) {
-            log->disk_full_time = now;
-        }
-
-        /* at most one complaint a minute per log */
-        if (now - log->error_log_time > 59) {
-            hx_log_error(HX_LOG_ALERT, r->connection->log, err,
-                         "write() to \"%s\" failed", name);
-            log->error_log_time = now;
-        }
-
-        return;
-    }
-
-    if (now - log->error_log_time > 59) {
-        hx_log_error(HX_LOG_ALERT, r->connection->log, 0,
-                     "write() to \"%s\" was incomplete: %z of %uz",
-                     name, n, len);
-        log->error_log_time = now;
-    }
+    hx_log_file_result(&log->lf, name, n, len, r->connection->log);
 }
 
 
@@ -620,199 +524,6 @@ hx_http_log_script_write(hx_http_request_t *r, hx_http_log_script_t *script,
     hx_set_errno(err);
 
     return n;
-}
-
-
-/*
- * Compresses buf as one gzip member and writes it.  Compression failures
- * are logged and the data dropped (reported as written); a failed write
- * returns -1 with errno set.
- */
-static ssize_t
-hx_http_log_gzip(hx_fd_t fd, uint8_t *buf, size_t len, hx_int_t level,
-    hx_log_t *log)
-{
-    int          rc, wbits, memlevel;
-    size_t       size;
-    ssize_t      n;
-    uint8_t     *out;
-    hx_err_t     err;
-    z_stream     zstream;
-    hx_pool_t   *pool;
-
-    wbits = MAX_WBITS;
-    memlevel = MAX_MEM_LEVEL - 1;
-
-    /* a smaller window for a small buffer: less memory, same output */
-    while ((ssize_t) len < ((1 << (wbits - 1)) - 262)) {
-        wbits--;
-        memlevel--;
-    }
-
-    /* deflateBound()'s conservative bound plus the gzip wrapper */
-    size = len + ((len + 7) >> 3) + ((len + 63) >> 6) + 5 + 18;
-
-    pool = hx_create_pool(256, log);
-    if (pool == NULL) {
-        return len;
-    }
-
-    hx_memzero(&zstream, sizeof(z_stream));
-
-    zstream.zalloc = hx_http_log_gzip_alloc;
-    zstream.zfree = hx_http_log_gzip_free;
-    zstream.opaque = pool;
-
-    out = hx_pnalloc(pool, size);
-    if (out == NULL) {
-        goto done;
-    }
-
-    zstream.next_in = buf;
-    zstream.avail_in = len;
-    zstream.next_out = out;
-    zstream.avail_out = size;
-
-    rc = deflateInit2(&zstream, (int) level, Z_DEFLATED, wbits + 16,
-                      memlevel, Z_DEFAULT_STRATEGY);
-
-    if (rc != Z_OK) {
-        hx_log_error(HX_LOG_ALERT, log, 0, "deflateInit2() failed: %d", rc);
-        goto done;
-    }
-
-    rc = deflate(&zstream, Z_FINISH);
-
-    if (rc != Z_STREAM_END) {
-        hx_log_error(HX_LOG_ALERT, log, 0,
-                     "deflate(Z_FINISH) failed: %d", rc);
-        (void) deflateEnd(&zstream);
-        goto done;
-    }
-
-    size -= zstream.avail_out;
-
-    rc = deflateEnd(&zstream);
-
-    if (rc != Z_OK) {
-        hx_log_error(HX_LOG_ALERT, log, 0, "deflateEnd() failed: %d", rc);
-        goto done;
-    }
-
-    n = hx_write_fd(fd, out, size);
-
-    if (n != (ssize_t) size) {
-        err = (n == -1) ? hx_errno : 0;
-        hx_destroy_pool(pool);
-        hx_set_errno(err);
-        return -1;
-    }
-
-done:
-
-    hx_destroy_pool(pool);
-
-    return len;
-}
-
-
-static void *
-hx_http_log_gzip_alloc(void *opaque, u_int items, u_int size)
-{
-    hx_pool_t  *pool = opaque;
-
-    return hx_palloc(pool, (size_t) items * size);
-}
-
-
-static void
-hx_http_log_gzip_free(void *opaque, void *address)
-{
-    /* the pool is destroyed as a whole after each member */
-    (void) opaque;
-    (void) address;
-}
-
-
-/* file->flush of a buffered log: writes out what the buffer holds */
-static void
-hx_http_log_flush(hx_open_file_t *file, hx_log_t *log)
-{
-    size_t              len;
-    ssize_t             n;
-    hx_http_log_buf_t  *buffer;
-
-    buffer = file->data;
-
-    if (buffer == NULL) {
-        return;
-    }
-
-    len = buffer->pos - buffer->start;
-
-    if (len == 0) {
-        return;
-    }
-
-    if (buffer->gzip) {
-        n = hx_http_log_gzip(file->fd, buffer->start, len, buffer->gzip, log);
-    } else {
-        n = hx_write_fd(file->fd, buffer->start, len);
-    }
-
-    if (n == -1) {
-        hx_log_error(HX_LOG_ALERT, log, hx_errno,
-                     "write() to \"%s\" failed", file->name.data);
-
-    } else if ((size_t) n != len) {
-        hx_log_error(HX_LOG_ALERT, log, 0,
-                     "write() to \"%s\" was incomplete: %z of %uz",
-                     file->name.data, n, len);
-    }
-
-    buffer->pos = buffer->start;
-
-    if (buffer->event && buffer->event->timer_set) {
-        hx_del_timer(buffer->event);
-    }
-}
-
-
-static void
-hx_http_log_flush_handler(hx_event_t *ev)
-{
-    hx_log_debug(HX_LOG_DEBUG_HTTP, ev->log, 0,
-                 "http log buffer flush handler");
-
-    hx_http_log_flush(ev->data, ev->log);
-}
-
-
-/* flushes every buffered access log of cycle */
-static void
-hx_http_log_flush_all(hx_cycle_t *cycle)
-{
-    hx_open_file_t  *file;
-    hx_list_iter_t   it;
-
-    if (cycle == NULL || cycle->open_files.part.elts == NULL) {
-        return;
-    }
-
-    hx_list_iter_init(&it, &cycle->open_files);
-
-    while ((file = hx_list_iter_next(&it)) != NULL) {
-        if (file->flush == hx_http_log_flush) {
-            hx_http_log_flush(file, cycle->log);
-        }
-    }
-}
-
-
-static void
-hx_http_log_exit_process(hx_cycle_t *cycle)
-{
-    hx_http_log_flush_all(cycle);
 }
 
 
@@ -971,7 +682,7 @@ hx_http_log_variable_getlen(hx_http_request_t *r, uintptr_t data)
         return 1;
     }
 
-    len = hx_http_log_escape(NULL, value->data, value->len);
+    len = hx_log_escape(NULL, value->data, value->len);
 
     value->escape = len ? 1 : 0;
 
@@ -1005,7 +716,7 @@ hx_http_log_variable(hx_http_request_t *r, uint8_t *buf, uint8_t *end,
         return hx_cpymem(buf, value->data, value->len);
     }
 
-    len = hx_http_log_escape(NULL, value->data, value->len);
+    len = hx_log_escape(NULL, value->data, value->len);
 
     if (hx_http_log_check_length(r, buf, end, value->len + len * 3)
         != HX_OK)
@@ -1013,7 +724,7 @@ hx_http_log_variable(hx_http_request_t *r, uint8_t *buf, uint8_t *end,
         return NULL;
     }
 
-    return (uint8_t *) hx_http_log_escape(buf, value->data, value->len);
+    return (uint8_t *) hx_log_escape(buf, value->data, value->len);
 }
 
 
@@ -1029,7 +740,7 @@ hx_http_log_json_variable_getlen(hx_http_request_t *r, uintptr_t data)
         return 0;
     }
 
-    len = hx_http_log_escape_json(NULL, value->data, value->len);
+    len = hx_escape_json(NULL, value->data, value->len);
 
     value->escape = len ? 1 : 0;
 
@@ -1058,13 +769,13 @@ hx_http_log_json_variable(hx_http_request_t *r, uint8_t *buf, uint8_t *end,
         return hx_cpymem(buf, value->data, value->len);
     }
 
-    len = hx_http_log_escape_json(NULL, value->data, value->len);
+    len = hx_escape_json(NULL, value->data, value->len);
 
     if (hx_http_log_check_length(r, buf, end, value->len + len) != HX_OK) {
         return NULL;
     }
 
-    return (uint8_t *) hx_http_log_escape_json(buf, value->data, value->len);
+    return (uint8_t *) hx_escape_json(buf, value->data, value->len);
 }
 
 
@@ -1228,8 +939,8 @@ hx_http_log_merge_loc_conf(hx_conf_t *cf, void *parent, void *child)
 
     hx_memzero(log, sizeof(hx_http_log_t));
 
-    log->file = hx_conf_open_file(cf->cycle, &hx_http_access_log);
-    if (log->file == NULL) {
+    log->lf.file = hx_conf_open_file(cf->cycle, &hx_http_access_log);
+    if (log->lf.file == NULL) {
         return HX_CONF_ERROR;
     }
 
@@ -1252,11 +963,10 @@ hx_http_log_set_log(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 {
     hx_http_log_loc_conf_t  *llcf = conf;
 
-    ssize_t                           size;
-    hx_int_t                          gzip;
+    hx_int_t                          rc;
     hx_str_t                         *value, name, s;
     hx_uint_t                         i, n;
-    hx_msec_t                         flush;
+    hx_log_file_params_t              params;
     hx_http_log_t                    *log;
     hx_http_log_fmt_t                *fmt;
     hx_http_log_main_conf_t          *lmcf;
@@ -1319,8 +1029,8 @@ hx_http_log_set_log(hx_conf_t *cf, hx_command_t *cmd, void *conf)
         /* no file */
 
     } else if (n == 0) {
-        log->file = hx_conf_open_file(cf->cycle, &value[1]);
-        if (log->file == NULL) {
+        log->lf.file = hx_conf_open_file(cf->cycle, &value[1]);
+        if (log->lf.file == NULL) {
             return HX_CONF_ERROR;
         }
 
@@ -1378,66 +1088,18 @@ hx_http_log_set_log(hx_conf_t *cf, hx_command_t *cmd, void *conf)
         return HX_CONF_ERROR;
     }
 
-    size = 0;
-    flush = 0;
-    gzip = 0;
+    hx_memzero(&params, sizeof(hx_log_file_params_t));
 
     for (i = 3; i < cf->args->nelts; i++) {
 
-        if (hx_strncmp(value[i].data, "buffer=", 7) == 0) {
-            s.len = value[i].len - 7;
-            s.data = value[i].data + 7;
+        rc = hx_log_file_param(cf, &value[i], &params);
 
-            size = hx_parse_size(&s);
-
-            if (size == HX_ERROR || size == 0) {
-                hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                                  "invalid buffer size \"%V\"", &s);
-                return HX_CONF_ERROR;
-            }
-
+        if (rc == HX_OK) {
             continue;
         }
 
-        if (hx_strncmp(value[i].data, "flush=", 6) == 0) {
-            s.len = value[i].len - 6;
-            s.data = value[i].data + 6;
-
-            flush = (hx_msec_t) hx_parse_time(&s, 0);
-
-            if (flush == (hx_msec_t) HX_ERROR || flush == 0) {
-                hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                                  "invalid flush time \"%V\"", &s);
-                return HX_CONF_ERROR;
-            }
-
-            continue;
-        }
-
-        if (hx_strncmp(value[i].data, "gzip", 4) == 0
-            && (value[i].len == 4 || value[i].data[4] == '='))
-        {
-            if (size == 0) {
-                size = 64 * 1024;
-            }
-
-            if (value[i].len == 4) {
-                gzip = Z_BEST_SPEED;
-                continue;
-            }
-
-            s.len = value[i].len - 5;
-            s.data = value[i].data + 5;
-
-            gzip = hx_atoi(s.data, s.len);
-
-            if (gzip < 1 || gzip > 9) {
-                hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                                  "invalid compression level \"%V\"", &s);
-                return HX_CONF_ERROR;
-            }
-
-            continue;
+        if (rc == HX_ERROR) {
+            return HX_CONF_ERROR;
         }
 
         if (hx_strncmp(value[i].data, "if=", 3) == 0) {
@@ -1468,89 +1130,13 @@ hx_http_log_set_log(hx_conf_t *cf, hx_command_t *cmd, void *conf)
         return HX_CONF_ERROR;
     }
 
-    if (flush && size == 0) {
-        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "no buffer is defined for access_log \"%V\"",
-                          &value[1]);
-        return HX_CONF_ERROR;
-    }
-
-    if (size) {
-        return hx_http_log_set_buffer(cf, log, &value[1], size, flush, gzip);
-    }
-
-    return HX_CONF_OK;
-}
-
-
-/* gives log's file a buffer, or checks the one another log gave it */
-static char *
-hx_http_log_set_buffer(hx_conf_t *cf, hx_http_log_t *log, hx_str_t *name,
-    ssize_t size, hx_msec_t flush, hx_int_t gzip)
-{
-    hx_http_log_buf_t  *buffer;
-
-    if (log->script) {
-        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "buffered logs cannot have variables in name");
-        return HX_CONF_ERROR;
-    }
-
-    if (log->syslog_peer) {
+    if (params.size && log->syslog_peer) {
         hx_conf_log_error(HX_LOG_EMERG, cf, 0,
                           "logs to syslog cannot be buffered");
         return HX_CONF_ERROR;
     }
 
-    if (log->file->data) {
-        buffer = log->file->data;
-
-        if (buffer->last - buffer->start != size
-            || buffer->flush != flush
-            || buffer->gzip != gzip)
-        {
-            hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                              "access_log \"%V\" already defined "
-                              "with conflicting parameters", name);
-            return HX_CONF_ERROR;
-        }
-
-        return HX_CONF_OK;
-    }
-
-    buffer = hx_pcalloc(cf->pool, sizeof(hx_http_log_buf_t));
-    if (buffer == NULL) {
-        return HX_CONF_ERROR;
-    }
-
-    buffer->start = hx_pnalloc(cf->pool, size);
-    if (buffer->start == NULL) {
-        return HX_CONF_ERROR;
-    }
-
-    buffer->pos = buffer->start;
-    buffer->last = buffer->start + size;
-
-    if (flush) {
-        buffer->event = hx_pcalloc(cf->pool, sizeof(hx_event_t));
-        if (buffer->event == NULL) {
-            return HX_CONF_ERROR;
-        }
-
-        buffer->event->data = log->file;
-        buffer->event->handler = hx_http_log_flush_handler;
-        buffer->event->log = &cf->cycle->new_log;
-        buffer->event->cancelable = 1;
-
-        buffer->flush = flush;
-    }
-
-    buffer->gzip = gzip;
-
-    log->file->flush = hx_http_log_flush;
-    log->file->data = buffer;
-
-    return HX_CONF_OK;
+    return hx_log_file_set_buffer(cf, log->lf.file, &value[1], &params);
 }
 
 
@@ -1614,31 +1200,22 @@ hx_http_log_compile_format(hx_conf_t *cf, hx_array_t *flushes,
 {
     uint8_t            *data, *p, *last, *lit, ch;
     size_t              len;
+    hx_int_t            rc;
     hx_str_t           *value, var;
     hx_uint_t           escape, bracket;
     hx_http_log_op_t   *op;
 
-    escape = HX_HTTP_LOG_ESCAPE_DEFAULT;
+    escape = HX_LOG_ESCAPE_DEFAULT;
     value = args->elts;
 
-    if (s < args->nelts
-        && hx_strncmp(value[s].data, "escape=", 7) == 0)
-    {
-        data = value[s].data + 7;
+    if (s < args->nelts) {
+        rc = hx_log_escape_param(cf, &value[s], &escape);
 
-        if (hx_strcmp(data, "json") == 0) {
-            escape = HX_HTTP_LOG_ESCAPE_JSON;
-
-        } else if (hx_strcmp(data, "none") == 0) {
-            escape = HX_HTTP_LOG_ESCAPE_NONE;
-
-        } else if (hx_strcmp(data, "default") != 0) {
-            hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                              "unknown log format escaping \"%s\"", data);
+        if (rc == HX_ERROR) {
             return HX_CONF_ERROR;
         }
 
-        s++;
+        s += (rc == HX_OK);
     }
 
     for ( /* void */ ; s < args->nelts; s++) {
@@ -1771,17 +1348,17 @@ hx_http_log_compile_variable(hx_conf_t *cf, hx_http_log_op_t *op,
 
     switch (escape) {
 
-    case HX_HTTP_LOG_ESCAPE_JSON:
+    case HX_LOG_ESCAPE_JSON:
         op->getlen = hx_http_log_json_variable_getlen;
         op->run = hx_http_log_json_variable;
         break;
 
-    case HX_HTTP_LOG_ESCAPE_NONE:
+    case HX_LOG_ESCAPE_NONE:
         op->getlen = hx_http_log_unescaped_variable_getlen;
         op->run = hx_http_log_unescaped_variable;
         break;
 
-    default: /* HX_HTTP_LOG_ESCAPE_DEFAULT */
+    default: /* HX_LOG_ESCAPE_DEFAULT */
         op->getlen = hx_http_log_variable_getlen;
         op->run = hx_http_log_variable;
     }
@@ -1807,107 +1384,33 @@ hx_http_log_open_file_cache(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 {
     hx_http_log_loc_conf_t  *llcf = conf;
 
-    time_t                      inactive, valid;
-    hx_int_t                    max, min_uses;
-    hx_str_t                   *value, s;
-    hx_uint_t                   i;
+    char                       *rv;
+    hx_uint_t                   given;
+    hx_log_file_cache_conf_t    c;
     hx_http_log_file_cache_t   *cache;
 
     (void) cmd;
 
-    if (llcf->open_file_cache != HX_CONF_UNSET_PTR) {
-        return "is duplicate";
+    given = (llcf->open_file_cache != HX_CONF_UNSET_PTR);
+
+    rv = hx_log_file_cache_conf(cf, &given, &c);
+    if (rv != HX_CONF_OK) {
+        return rv;
     }
 
-    value = cf->args->elts;
-
-    max = 0;
-    inactive = 10;
-    valid = 60;
-    min_uses = 1;
-
-    for (i = 1; i < cf->args->nelts; i++) {
-
-        if (hx_strncmp(value[i].data, "max=", 4) == 0) {
-
-            max = hx_atoi(value[i].data + 4, value[i].len - 4);
-            if (max == HX_ERROR || max == 0) {
-                goto failed;
-            }
-
-            continue;
-        }
-
-        if (hx_strncmp(value[i].data, "inactive=", 9) == 0) {
-
-            s.len = value[i].len - 9;
-            s.data = value[i].data + 9;
-
-            inactive = hx_parse_time(&s, 1);
-            if (inactive == (time_t) HX_ERROR) {
-                goto failed;
-            }
-
-            continue;
-        }
-
-        if (hx_strncmp(value[i].data, "min_uses=", 9) == 0) {
-
-            min_uses = hx_atoi(value[i].data + 9, value[i].len - 9);
-            if (min_uses == HX_ERROR) {
-                goto failed;
-            }
-
-            continue;
-        }
-
-        if (hx_strncmp(value[i].data, "valid=", 6) == 0) {
-
-            s.len = value[i].len - 6;
-            s.data = value[i].data + 6;
-
-            valid = hx_parse_time(&s, 1);
-            if (valid == (time_t) HX_ERROR) {
-                goto failed;
-            }
-
-            continue;
-        }
-
-        if (hx_strcmp(value[i].data, "off") == 0) {
-
-            llcf->open_file_cache = NULL;
-
-            continue;
-        }
-
-    failed:
-
-        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "invalid \"open_log_file_cache\" parameter \"%V\"",
-                          &value[i]);
-        return HX_CONF_ERROR;
-    }
-
-    if (llcf->open_file_cache == NULL) {
+    if (c.off) {
+        llcf->open_file_cache = NULL;
         return HX_CONF_OK;
     }
 
-    if (max == 0) {
-        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "\"open_log_file_cache\" must have \"max\" "
-                          "parameter");
-        return HX_CONF_ERROR;
-    }
-
-    cache = hx_http_log_cache_create(cf->pool, max, inactive);
+    cache = hx_http_log_cache_create(cf->pool, c.max, c.inactive);
     if (cache == NULL) {
         return HX_CONF_ERROR;
     }
 
     llcf->open_file_cache = cache;
-    llcf->open_file_cache_valid = valid;
-    llcf->open_file_cache_min_uses = min_uses;
+    llcf->open_file_cache_valid = c.valid;
+    llcf->open_file_cache_min_uses = c.min_uses;
 
     return HX_CONF_OK;
 }
