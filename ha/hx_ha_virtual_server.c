@@ -38,6 +38,13 @@ static void *hx_ha_vs_create_main_conf(hx_conf_t *cf);
 static char *hx_ha_vs_init_main_conf(hx_conf_t *cf, void *conf);
 static char *hx_ha_vs_block(hx_conf_t *cf, hx_command_t *cmd, void *conf);
 static char *hx_ha_vs_group(hx_conf_t *cf, hx_command_t *cmd, void *conf);
+static char *hx_ha_vs_group_member(hx_conf_t *cf, hx_command_t *dummy,
+    void *conf);
+static char *hx_ha_vs_use_group(hx_conf_t *cf, hx_ha_vs_main_conf_t *vmcf,
+    hx_ha_vs_conf_t *vs, hx_str_t *name);
+static hx_int_t hx_ha_vs_taken(hx_ha_vs_main_conf_t *vmcf, hx_addr_t *a);
+static hx_int_t hx_ha_vs_text(hx_pool_t *pool, hx_addr_t *addr,
+    hx_uint_t protocol, hx_str_t *text);
 static char *hx_ha_vs_parse_block(hx_conf_t *cf, void *obj, hx_uint_t type);
 static char *hx_ha_vs_addr(hx_conf_t *cf, hx_str_t *ip, hx_str_t *port,
     hx_uint_t protocol, hx_addr_t *addr, hx_str_t *text);
@@ -181,7 +188,7 @@ static hx_command_t  hx_ha_vs_commands[] = {
     { hx_string("virtual_server_group"),
       HX_HA_MAIN_CONF|HX_CONF_BLOCK|HX_CONF_TAKE1,
       hx_ha_vs_group,
-      0,
+      HX_HA_MAIN_CONF_OFFSET,
       0,
       NULL },
 
@@ -349,7 +356,9 @@ hx_ha_vs_create_main_conf(hx_conf_t *cf)
     }
 
     if (hx_array_init(&vmcf->servers, cf->pool, 2, sizeof(hx_ha_vs_conf_t *))
-        != HX_OK)
+        != HX_OK
+        || hx_array_init(&vmcf->groups, cf->pool, 1, sizeof(hx_ha_vs_group_t))
+           != HX_OK)
     {
         return NULL;
     }
@@ -358,13 +367,13 @@ hx_ha_vs_create_main_conf(hx_conf_t *cf)
 }
 
 
-/* virtual_server IP PORT { } (fwmark and group forms refused) */
+/* virtual_server IP PORT { }, virtual_server group NAME { } (fwmark
+   refused) */
 static char *
 hx_ha_vs_block(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 {
     char                   *rv;
     hx_str_t               *value;
-    hx_uint_t               i;
     hx_ha_vs_conf_t        *vs, **vsp;
     hx_ha_vs_main_conf_t   *vmcf;
 
@@ -379,15 +388,6 @@ hx_ha_vs_block(hx_conf_t *cf, hx_command_t *cmd, void *conf)
                           "which matches packets by firewall mark; hanx "
                           "forwards in user space: use \"virtual_server "
                           "IP PORT\" for each address instead");
-        return HX_CONF_ERROR;
-    }
-
-    if (cf->args->nelts == 3 && hx_strcmp(value[1].data, "group") == 0) {
-        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "\"virtual_server group\" is not supported by "
-                          "hanx yet: write one \"virtual_server IP PORT\" "
-                          "per member of virtual_server_group \"%V\"",
-                          &value[2]);
         return HX_CONF_ERROR;
     }
 
@@ -419,6 +419,15 @@ hx_ha_vs_block(hx_conf_t *cf, hx_command_t *cmd, void *conf)
         return HX_CONF_ERROR;
     }
 
+    if (hx_strcmp(value[1].data, "group") == 0) {
+        rv = hx_ha_vs_use_group(cf, vmcf, vs, &value[2]);
+        if (rv != HX_CONF_OK) {
+            return rv;
+        }
+
+        goto parse;
+    }
+
     /* the protocol is known at the end of the block; TCP until then */
     rv = hx_ha_vs_addr(cf, &value[1], &value[2], SOCK_STREAM, &vs->addr,
                        &vs->text);
@@ -426,19 +435,14 @@ hx_ha_vs_block(hx_conf_t *cf, hx_command_t *cmd, void *conf)
         return rv;
     }
 
-    vsp = vmcf->servers.elts;
-
-    for (i = 0; i < vmcf->servers.nelts; i++) {
-        if (hx_cmp_sockaddr(vsp[i]->addr.sockaddr, vsp[i]->addr.socklen,
-                            vs->addr.sockaddr, vs->addr.socklen, 1)
-            == HX_OK)
-        {
-            hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                              "duplicate virtual_server %V %V", &value[1],
-                              &value[2]);
-            return HX_CONF_ERROR;
-        }
+    if (hx_ha_vs_taken(vmcf, &vs->addr) == HX_OK) {
+        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                          "duplicate virtual_server %V %V", &value[1],
+                          &value[2]);
+        return HX_CONF_ERROR;
     }
+
+parse:
 
     vsp = hx_array_push(&vmcf->servers);
     if (vsp == NULL) {
@@ -451,17 +455,250 @@ hx_ha_vs_block(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 }
 
 
+/* whether a virtual server already listens on a: HX_OK if so */
+static hx_int_t
+hx_ha_vs_taken(hx_ha_vs_main_conf_t *vmcf, hx_addr_t *a)
+{
+    hx_uint_t          i, j, n;
+    hx_addr_t         *addr;
+    hx_ha_vs_conf_t  **vsp;
+
+    vsp = vmcf->servers.elts;
+
+    for (i = 0; i < vmcf->servers.nelts; i++) {
+        addr = vsp[i]->addrs ? vsp[i]->addrs->elts : &vsp[i]->addr;
+        n = vsp[i]->addrs ? vsp[i]->addrs->nelts : 1;
+
+        for (j = 0; j < n; j++) {
+            if (hx_cmp_sockaddr(addr[j].sockaddr, addr[j].socklen,
+                                a->sockaddr, a->socklen, 1) == HX_OK)
+            {
+                return HX_OK;
+            }
+        }
+    }
+
+    return HX_DECLINED;
+}
+
+
+/* virtual_server_group NAME { members }: read by the member handler */
 static char *
 hx_ha_vs_group(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 {
+    char                  *rv;
+    hx_str_t              *value;
+    hx_uint_t              i;
+    hx_conf_t              save;
+    hx_ha_vs_group_t      *grp;
+    hx_ha_vs_main_conf_t  *vmcf = conf;
+
     (void) cmd;
-    (void) conf;
 
-    hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                      "\"virtual_server_group\" is not supported by hanx "
-                      "yet: write one \"virtual_server IP PORT\" per member");
+    value = cf->args->elts;
+    grp = vmcf->groups.elts;
 
-    return HX_CONF_ERROR;
+    for (i = 0; i < vmcf->groups.nelts; i++) {
+        if (grp[i].name.len == value[1].len
+            && hx_strncmp(grp[i].name.data, value[1].data, value[1].len)
+               == 0)
+        {
+            return "is duplicate";
+        }
+    }
+
+    grp = hx_array_push(&vmcf->groups);
+    if (grp == NULL) {
+        return HX_CONF_ERROR;
+    }
+
+    grp->name = value[1];
+    hx_ha_conf_pos(cf, &grp->pos);
+
+    if (hx_array_init(&grp->addrs, cf->pool, 4, sizeof(hx_addr_t)) != HX_OK)
+    {
+        return HX_CONF_ERROR;
+    }
+
+    save = *cf;
+    cf->handler = hx_ha_vs_group_member;
+    cf->handler_conf = (char *) grp;
+
+    rv = hx_conf_parse(cf, NULL);
+
+    *cf = save;
+
+    return rv;
+}
+
+
+/*
+ * One member: "IP PORT", or "IP-LAST PORT" for the addresses from IP to
+ * the one whose last byte (IPv4) or last group (IPv6, hex) is LAST.
+ * "fwmark N" needs IPVS and is refused.
+ */
+static char *
+hx_ha_vs_group_member(hx_conf_t *cf, hx_command_t *dummy, void *conf)
+{
+    char              *rv;
+    uint8_t           *dash, *p;
+    hx_str_t          *value, ip;
+    hx_int_t           last, first;
+    hx_addr_t          base, *a;
+    hx_ha_vs_group_t  *grp = conf;
+    struct sockaddr_in6  *sin6;
+
+    (void) dummy;
+
+    value = cf->args->elts;
+
+    if (value[0].len == 6 && hx_strncmp(value[0].data, "fwmark", 6) == 0) {
+        return "\"fwmark\" members need the kernel's IPVS, which matches "
+               "packets by firewall mark; hanx forwards in user space: "
+               "list the group's addresses instead";
+    }
+
+    if (cf->args->nelts != 2) {
+        return "expects \"IP PORT\" or \"IP-LAST PORT\"";
+    }
+
+    ip = value[0];
+    last = HX_CONF_UNSET;
+
+    dash = hx_strlchr(ip.data, ip.data + ip.len, '-');
+
+    if (dash) {
+        ip.len = dash - ip.data;
+        p = dash + 1;
+        last = memchr(ip.data, ':', ip.len)
+               ? hx_hextoi(p, value[0].data + value[0].len - p)
+               : hx_atoi(p, value[0].data + value[0].len - p);
+
+        if (last == HX_ERROR) {
+            return "has an invalid range";
+        }
+    }
+
+    rv = hx_ha_vs_addr(cf, &ip, &value[1], SOCK_STREAM, &base, &base.name);
+    if (rv != HX_CONF_OK) {
+        return rv;
+    }
+
+    if (base.sockaddr->sa_family == AF_INET) {
+        p = (uint8_t *) &((struct sockaddr_in *) base.sockaddr)->sin_addr;
+        first = p[3];
+
+        if (last != HX_CONF_UNSET && (last > 255 || last < first)) {
+            return "has an invalid range";
+        }
+
+    } else {
+        sin6 = (struct sockaddr_in6 *) base.sockaddr;
+        p = &sin6->sin6_addr.s6_addr[14];
+        first = p[0] << 8 | p[1];
+
+        if (last != HX_CONF_UNSET && (last > 0xffff || last < first)) {
+            return "has an invalid range";
+        }
+    }
+
+    if (last == HX_CONF_UNSET) {
+        last = first;
+    }
+
+    if (last - first >= 256) {
+        return "has a range of more than 256 addresses";
+    }
+
+    for ( ;; ) {
+        a = hx_array_push(&grp->addrs);
+        if (a == NULL) {
+            return HX_CONF_ERROR;
+        }
+
+        a->socklen = base.socklen;
+        a->sockaddr = hx_palloc(cf->pool, base.socklen);
+        if (a->sockaddr == NULL) {
+            return HX_CONF_ERROR;
+        }
+
+        hx_memcpy(a->sockaddr, base.sockaddr, base.socklen);
+
+        if (hx_ha_vs_text(cf->pool, a, SOCK_STREAM, &a->name) != HX_OK) {
+            return HX_CONF_ERROR;
+        }
+
+        if (first == last) {
+            return HX_CONF_OK;
+        }
+
+        /* the next address of the range */
+
+        first++;
+
+        if (base.sockaddr->sa_family == AF_INET) {
+            p[3] = (uint8_t) first;
+
+        } else {
+            p[0] = (uint8_t) (first >> 8);
+            p[1] = (uint8_t) first;
+        }
+    }
+}
+
+
+/* virtual_server group NAME: the group's members are the addresses */
+static char *
+hx_ha_vs_use_group(hx_conf_t *cf, hx_ha_vs_main_conf_t *vmcf,
+    hx_ha_vs_conf_t *vs, hx_str_t *name)
+{
+    hx_uint_t          i, j;
+    hx_addr_t         *a;
+    hx_ha_vs_group_t  *grp;
+
+    grp = vmcf->groups.elts;
+
+    for (i = 0; i < vmcf->groups.nelts; i++) {
+        if (grp[i].name.len == name->len
+            && hx_strncmp(grp[i].name.data, name->data, name->len) == 0)
+        {
+            break;
+        }
+    }
+
+    if (i == vmcf->groups.nelts) {
+        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                          "unknown virtual_server_group \"%V\" (define "
+                          "it before the virtual_server that uses it)",
+                          name);
+        return HX_CONF_ERROR;
+    }
+
+    if (grp[i].addrs.nelts == 0) {
+        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                          "virtual_server_group \"%V\" has no address",
+                          name);
+        return HX_CONF_ERROR;
+    }
+
+    a = grp[i].addrs.elts;
+
+    for (j = 0; j < grp[i].addrs.nelts; j++) {
+        if (hx_ha_vs_taken(vmcf, &a[j]) == HX_OK) {
+            hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                              "virtual_server group \"%V\": another "
+                              "virtual_server already has %V", name,
+                              &a[j].name);
+            return HX_CONF_ERROR;
+        }
+    }
+
+    vs->group = *name;
+    vs->addrs = &grp[i].addrs;
+    vs->addr = a[0];
+    vs->text = a[0].name;
+
+    return HX_CONF_OK;
 }
 
 
@@ -1118,6 +1355,7 @@ hx_ha_vs_complete(hx_conf_t *cf, hx_ha_vs_conf_t *vs)
     char                *rv;
     const char          *reason;
     hx_uint_t            i, j;
+    hx_addr_t           *addr;
     hx_ha_rs_conf_t     *rs;
     hx_ha_check_conf_t  *ck;
 
@@ -1151,6 +1389,16 @@ hx_ha_vs_complete(hx_conf_t *cf, hx_ha_vs_conf_t *vs)
             != HX_OK)
         {
             return HX_CONF_ERROR;
+        }
+
+        addr = vs->addrs ? vs->addrs->elts : NULL;
+
+        for (i = 0; vs->addrs && i < vs->addrs->nelts; i++) {
+            if (hx_ha_vs_text(cf->pool, &addr[i], SOCK_DGRAM, &addr[i].name)
+                != HX_OK)
+            {
+                return HX_CONF_ERROR;
+            }
         }
 
         rs = vs->real_servers.elts;

@@ -128,6 +128,10 @@ typedef struct {
 struct hx_ha_vs_conf_s {
     hx_addr_t            addr;              /* VIP and port */
     hx_str_t             text;              /* "[10.0.0.1]:tcp:80" */
+    hx_str_t             group;             /* virtual_server group NAME */
+    hx_array_t          *addrs;             /* hx_addr_t: with a group,
+                                               every member (addr is the
+                                               first); else NULL */
 
     hx_msec_t            delay_loop;
     hx_str_t             lb_algo;
@@ -157,9 +161,22 @@ struct hx_ha_vs_conf_s {
 };
 
 
+/*
+ * virtual_server_group NAME { IP PORT; IP-LAST PORT; }: the addresses one
+ * virtual server listens on (a range counts up the last byte of an IPv4
+ * address, or the last group of an IPv6 one, written in hex)
+ */
+typedef struct {
+    hx_str_t             name;
+    hx_array_t           addrs;             /* hx_addr_t, name "[ip]:port" */
+    hx_ha_conf_pos_t     pos;
+} hx_ha_vs_group_t;
+
+
 /* hx_ha_virtual_server_module's main conf */
 typedef struct {
     hx_array_t           servers;           /* hx_ha_vs_conf_t * */
+    hx_array_t           groups;            /* hx_ha_vs_group_t */
 } hx_ha_vs_main_conf_t;
 
 

@@ -159,11 +159,16 @@ done:
 }
 
 
-/* one virtual_server: its server and its listening socket */
+/*
+ * one virtual_server: its server and its listening sockets (one, or one
+ * per member of its virtual_server_group, all feeding the same upstream)
+ */
 static char *
 hx_stream_vs_add(hx_conf_t *cf, hx_stream_conf_ctx_t *block,
     hx_ha_vs_conf_t *vs)
 {
+    hx_uint_t                    i, n;
+    hx_addr_t                   *addr;
     hx_listening_t              *ls;
     hx_stream_listen_opt_t       lsopt;
     hx_stream_core_srv_conf_t   *cscf;
@@ -173,23 +178,28 @@ hx_stream_vs_add(hx_conf_t *cf, hx_stream_conf_ctx_t *block,
         return HX_CONF_ERROR;
     }
 
-    hx_stream_listen_opt_init(&lsopt);
+    addr = vs->addrs ? vs->addrs->elts : &vs->addr;
+    n = vs->addrs ? vs->addrs->nelts : 1;
 
-    lsopt.sockaddr = vs->addr.sockaddr;
-    lsopt.socklen = vs->addr.socklen;
-    lsopt.addr_text = vs->text;
-    lsopt.type = (int) vs->protocol;
-    lsopt.bind = 1;
-    lsopt.freebind = 1;
+    for (i = 0; i < n; i++) {
+        hx_stream_listen_opt_init(&lsopt);
 
-    ls = hx_stream_add_server_listening(cf, cscf, &lsopt);
-    if (ls == NULL) {
-        return HX_CONF_ERROR;
+        lsopt.sockaddr = addr[i].sockaddr;
+        lsopt.socklen = addr[i].socklen;
+        lsopt.addr_text = vs->addrs ? addr[i].name : vs->text;
+        lsopt.type = (int) vs->protocol;
+        lsopt.bind = 1;
+        lsopt.freebind = 1;
+
+        ls = hx_stream_add_server_listening(cf, cscf, &lsopt);
+        if (ls == NULL) {
+            return HX_CONF_ERROR;
+        }
+
+        hx_log_debug(HX_LOG_DEBUG_STREAM, cf->log, 0,
+                     "virtual_server %V listens on %V", &vs->text,
+                     &ls->addr_text);
     }
-
-    hx_log_debug(HX_LOG_DEBUG_STREAM, cf->log, 0,
-                 "virtual_server %V listens on %V", &vs->text,
-                 &ls->addr_text);
 
     return HX_CONF_OK;
 }
