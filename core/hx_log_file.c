@@ -25,8 +25,6 @@
 static void hx_log_file_flush_handler(hx_event_t *ev);
 static void *hx_log_file_gzip_alloc(void *opaque, u_int items, u_int size);
 static void hx_log_file_gzip_free(void *opaque, void *address);
-static hx_int_t hx_log_file_cache_param(hx_str_t *word,
-    hx_log_file_cache_conf_t *c);
 
 
 hx_int_t
@@ -480,101 +478,4 @@ hx_log_file_flush_all(hx_cycle_t *cycle)
             hx_log_file_flush(file, cycle->log);
         }
     }
-}
-
-
-char *
-hx_log_file_cache_conf(hx_conf_t *cf, hx_uint_t *given,
-    hx_log_file_cache_conf_t *c)
-{
-    hx_str_t   *value;
-    hx_uint_t   i;
-
-    if (*given) {
-        return "is duplicate";
-    }
-
-    *given = 1;
-
-    c->max = 0;
-    c->inactive = 10;
-    c->valid = 60;
-    c->min_uses = 1;
-    c->off = 0;
-
-    value = cf->args->elts;
-
-    for (i = 1; i < cf->args->nelts; i++) {
-        if (hx_log_file_cache_param(&value[i], c) != HX_OK) {
-            hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                              "invalid \"open_log_file_cache\" parameter "
-                              "\"%V\"", &value[i]);
-            return HX_CONF_ERROR;
-        }
-    }
-
-    if (c->off == 0 && c->max == 0) {
-        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "\"open_log_file_cache\" must have \"max\" "
-                          "parameter");
-        return HX_CONF_ERROR;
-    }
-
-    return HX_CONF_OK;
-}
-
-
-/* one word of open_log_file_cache into c: HX_OK, or HX_ERROR if bad */
-static hx_int_t
-hx_log_file_cache_param(hx_str_t *word, hx_log_file_cache_conf_t *c)
-{
-    time_t     *t;
-    hx_int_t    n;
-    hx_str_t    s;
-    hx_uint_t  *u;
-
-    t = NULL;
-
-    if (hx_strcmp(word->data, "off") == 0) {
-        c->off = 1;
-        return HX_OK;
-    }
-
-    if (hx_strncmp(word->data, "max=", 4) == 0) {
-        u = &c->max;
-
-    } else if (hx_strncmp(word->data, "min_uses=", 9) == 0) {
-        u = &c->min_uses;
-
-    } else if (hx_strncmp(word->data, "inactive=", 9) == 0) {
-        u = NULL;
-        t = &c->inactive;
-
-    } else if (hx_strncmp(word->data, "valid=", 6) == 0) {
-        u = NULL;
-        t = &c->valid;
-
-    } else {
-        return HX_ERROR;
-    }
-
-    s.data = hx_strlchr(word->data, word->data + word->len, '=') + 1;
-    s.len = word->data + word->len - s.data;
-
-    if (u) {
-        n = hx_atoi(s.data, s.len);
-
-        /* max=0 is no cache at all: nginx refuses it */
-
-        if (n == HX_ERROR || (n == 0 && u == &c->max)) {
-            return HX_ERROR;
-        }
-
-        *u = (hx_uint_t) n;
-        return HX_OK;
-    }
-
-    *t = hx_parse_time(&s, 1);
-
-    return *t == (time_t) HX_ERROR ? HX_ERROR : HX_OK;
 }

@@ -2,8 +2,8 @@
  * The file side of an access log, shared by the http and stream log
  * modules: the buffer= / flush= / gzip= parameters of access_log, the
  * buffer a cycle open file carries for them, the write of a line or a
- * buffer (one gzip member per write with gzip), the rate-limited
- * complaint when a write fails, and the open_log_file_cache arguments.
+ * buffer (one gzip member per write with gzip), and the rate-limited
+ * complaint when a write fails.
  *
  * A buffered file keeps an hx_log_file_buf_t in file->data and
  * hx_log_file_flush in file->flush; the flush hook is also the mark
@@ -41,16 +41,6 @@ typedef struct {
     hx_msec_t               flush;
     hx_int_t                gzip;
 } hx_log_file_params_t;
-
-
-/* open_log_file_cache's arguments, with nginx's defaults */
-typedef struct {
-    hx_uint_t               max;
-    time_t                  inactive;
-    time_t                  valid;
-    hx_uint_t               min_uses;
-    hx_uint_t               off;        /* "off" was given */
-} hx_log_file_cache_conf_t;
 
 
 /*
@@ -119,15 +109,6 @@ void hx_log_file_flush(hx_open_file_t *file, hx_log_t *log);
 
 /* flushes every buffered file of cycle (a worker or master exiting) */
 void hx_log_file_flush_all(hx_cycle_t *cycle);
-
-/*
- * Reads "open_log_file_cache max=N [inactive=T] [min_uses=N] [valid=T]
- * | off" from cf->args into c.  HX_CONF_OK, "is duplicate" when
- * *given is already set (it is set here), or HX_CONF_ERROR after an
- * [emerg].
- */
-char *hx_log_file_cache_conf(hx_conf_t *cf, hx_uint_t *given,
-    hx_log_file_cache_conf_t *c);
 
 
 #endif /* HX_CORE_HX_LOG_FILE_H */

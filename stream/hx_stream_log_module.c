@@ -11,19 +11,19 @@
  * stream log does.
  *
  * A file without variables in its name is a cycle open file, reopened on
- * USR1.  With buffer= its lines collect in a buffer hung on the file
- * (file->data, file->flush for the reopen), written out when full, after
- * flush= (a timer that does not hold a stopping worker back), and when
- * the worker exits; with gzip each written buffer is one gzip member, so
- * the file reads back with zcat.  A file name with variables is opened,
- * written and closed for each line: open_log_file_cache is accepted and
- * checked, but keeps no descriptors.
+ * USR1.  buffer=, flush= and gzip are core/hx_log_file.c's, shared with
+ * the http access log: lines collect in a buffer hung on the file,
+ * written out when full, after flush= and when the worker exits, one
+ * gzip member per write.  A file name with variables is opened for each
+ * line, unless open_log_file_cache keeps its descriptor
+ * (core/hx_log_cache.c, also http's).
  */
 
 #include <hx_config.h>
 #include <hx_core.h>
 #include <hx_event.h>
 #include <hx_stream.h>
+#include <hx_log_cache.h>
 #include <hx_log_escape.h>
 #include <hx_log_file.h>
 
@@ -51,7 +51,7 @@ typedef struct {
 typedef struct {
     hx_array_t                     *logs;       /* hx_stream_log_t */
     hx_uint_t                       off;        /* "access_log off" */
-    hx_uint_t                       open_file_cache;  /* given: 1 */
+    hx_log_cache_conf_t             open_file_cache;
 } hx_stream_log_srv_conf_t;
 
 
@@ -90,7 +90,7 @@ static hx_command_t  hx_stream_log_commands[] = {
       NULL },
 
     { hx_string("open_log_file_cache"),
-      HX_STREAM_MAIN_CONF|HX_STREAM_SRV_CONF|HX_CONF_1MORE,
+      HX_STREAM_MAIN_CONF|HX_STREAM_SRV_CONF|HX_CONF_TAKE1234,
       hx_stream_log_open_file_cache,
       HX_STREAM_SRV_CONF_OFFSET,
       0,
@@ -259,10 +259,9 @@ static void
 hx_stream_log_write(hx_stream_session_t *s, hx_stream_log_t *log,
     uint8_t *buf, size_t len)
 {
-    hx_fd_t    fd;
-    ssize_t    n;
-    hx_err_t   err;
-    hx_str_t   name;
+    ssize_t                    n;
+    hx_str_t                   name;
+    hx_stream_log_srv_conf_t  *lscf;
 
     if (log->script == NULL) {
         hx_log_file_write(&log->lf, buf, len, s->connection->log);
@@ -275,21 +274,10 @@ hx_stream_log_write(hx_stream_session_t *s, hx_stream_log_t *log,
         return;
     }
 
-    fd = hx_open_file(name.data, HX_FILE_APPEND, HX_FILE_CREATE_OR_OPEN,
-                      HX_FILE_DEFAULT_ACCESS);
+    lscf = hx_stream_get_module_srv_conf(s, hx_stream_log_module);
 
-    if (fd == HX_INVALID_FILE) {
-        hx_log_error(HX_LOG_ERR, s->connection->log, hx_errno,
-                     "open() \"%s\" failed", name.data);
-        return;
-    }
-
-    n = hx_write_fd(fd, buf, len);
-    err = hx_errno;
-
-    (void) close(fd);
-
-    hx_set_errno(err);
+    n = hx_log_cache_write(&lscf->open_file_cache, &name, buf, len,
+                           s->connection->log);
 
     hx_log_file_result(&log->lf, name.data, n, len, s->connection->log);
 }
@@ -327,6 +315,7 @@ hx_stream_log_create_srv_conf(hx_conf_t *cf)
     }
 
     conf->logs = HX_CONF_UNSET_PTR;
+    conf->open_file_cache.cache = HX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -339,6 +328,15 @@ hx_stream_log_merge_srv_conf(hx_conf_t *cf, void *parent, void *child)
     hx_stream_log_srv_conf_t  *conf = child;
 
     (void) cf;
+
+    if (conf->open_file_cache.cache == HX_CONF_UNSET_PTR) {
+
+        conf->open_file_cache = prev->open_file_cache;
+
+        if (conf->open_file_cache.cache == HX_CONF_UNSET_PTR) {
+            conf->open_file_cache.cache = NULL;
+        }
+    }
 
     if (conf->logs != HX_CONF_UNSET_PTR || conf->off) {
         return HX_CONF_OK;
@@ -605,20 +603,19 @@ hx_stream_log_set_log(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 }
 
 
-/*
- * open_log_file_cache off | max=N [inactive=T] [min_uses=N] [valid=T]:
- * checked as nginx checks it; the descriptors are not kept (see top).
- */
+/* open_log_file_cache max=N [inactive=T] [min_uses=N] [valid=T] | off */
 static char *
 hx_stream_log_open_file_cache(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 {
     hx_stream_log_srv_conf_t  *lscf = conf;
 
-    hx_log_file_cache_conf_t   c;
-
     (void) cmd;
 
-    return hx_log_file_cache_conf(cf, &lscf->open_file_cache, &c);
+    if (lscf->open_file_cache.cache != HX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    return hx_log_cache_directive(cf, &lscf->open_file_cache);
 }
 
 

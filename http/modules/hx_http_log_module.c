@@ -23,9 +23,9 @@
  * write only (after checking, as nginx does, that the request's root
  * directory exists, so a request for an unknown host can't create log
  * files anywhere), unless open_log_file_cache keeps descriptors
- * (hx_http_log_cache.c).  The escapes (core/hx_log_escape.c) and the
- * file's buffer, gzip and flushing (core/hx_log_file.c) are shared with
- * the stream access log.
+ * (core/hx_log_cache.c).  The escapes (core/hx_log_escape.c), the
+ * file's buffer, gzip and flushing (core/hx_log_file.c) and the cache
+ * are shared with the stream access log.
  *
  * "syslog:server=..." sends each line as one datagram with the syslog
  * header instead (hx_syslog.c); such logs are never buffered.
@@ -38,7 +38,7 @@
 
 #include <hx_log_escape.h>
 #include <hx_log_file.h>
-#include <hx_http_log_cache.h>
+#include <hx_log_cache.h>
 
 
 typedef struct hx_http_log_op_s  hx_http_log_op_t;
@@ -90,9 +90,7 @@ typedef struct {
 typedef struct {
     hx_array_t                 *logs;      /* hx_http_log_t */
 
-    hx_http_log_file_cache_t   *open_file_cache;
-    time_t                      open_file_cache_valid;
-    hx_uint_t                   open_file_cache_min_uses;
+    hx_log_cache_conf_t         open_file_cache;
 
     hx_uint_t                   off;       /* "access_log off" */
 } hx_http_log_loc_conf_t;
@@ -427,15 +425,11 @@ static ssize_t
 hx_http_log_script_write(hx_http_request_t *r, hx_http_log_script_t *script,
     uint8_t **name, uint8_t *buf, size_t len)
 {
-    size_t                       root;
-    ssize_t                      n;
-    uint8_t                     *end;
-    hx_fd_t                      fd;
-    hx_str_t                     path, value, log;
-    hx_err_t                     err;
-    struct stat                  sb;
-    hx_http_log_loc_conf_t      *llcf;
-    hx_http_log_cached_file_t   *cached;
+    size_t                    root;
+    uint8_t                  *end;
+    hx_str_t                  path, value, log;
+    struct stat               sb;
+    hx_http_log_loc_conf_t   *llcf;
 
     if (!r->root_tested) {
 
@@ -487,43 +481,8 @@ hx_http_log_script_write(hx_http_request_t *r, hx_http_log_script_t *script,
 
     llcf = hx_http_get_module_loc_conf(r, hx_http_log_module);
 
-    if (llcf->open_file_cache) {
-        fd = hx_http_log_cache_open(llcf->open_file_cache, &log,
-                                    llcf->open_file_cache_valid,
-                                    llcf->open_file_cache_min_uses,
-                                    &cached, r->connection->log);
-
-    } else {
-        cached = NULL;
-        fd = hx_open_file(log.data, HX_FILE_APPEND, HX_FILE_CREATE_OR_OPEN,
-                          HX_FILE_DEFAULT_ACCESS);
-    }
-
-    if (fd == HX_INVALID_FILE) {
-        hx_log_error(HX_LOG_CRIT, r->connection->log, hx_errno,
-                     "open() \"%s\" failed", log.data);
-        return len;
-    }
-
-    hx_log_debug(HX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                 "http log #%d", fd);
-
-    n = hx_write_fd(fd, buf, len);
-    err = hx_errno;
-
-    if (cached) {
-        hx_http_log_cache_release(llcf->open_file_cache, cached,
-                                  llcf->open_file_cache_min_uses,
-                                  r->connection->log);
-
-    } else if (hx_close_file(fd) == -1) {
-        hx_log_error(HX_LOG_ALERT, r->connection->log, hx_errno,
-                     "close() \"%s\" failed", log.data);
-    }
-
-    hx_set_errno(err);
-
-    return n;
+    return hx_log_cache_write(&llcf->open_file_cache, &log, buf, len,
+                              r->connection->log);
 }
 
 
@@ -887,7 +846,7 @@ hx_http_log_create_loc_conf(hx_conf_t *cf)
      *     conf->off = 0;
      */
 
-    conf->open_file_cache = HX_CONF_UNSET_PTR;
+    conf->open_file_cache.cache = HX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -903,14 +862,12 @@ hx_http_log_merge_loc_conf(hx_conf_t *cf, void *parent, void *child)
     hx_http_log_fmt_t        *fmt;
     hx_http_log_main_conf_t  *lmcf;
 
-    if (conf->open_file_cache == HX_CONF_UNSET_PTR) {
+    if (conf->open_file_cache.cache == HX_CONF_UNSET_PTR) {
 
         conf->open_file_cache = prev->open_file_cache;
-        conf->open_file_cache_valid = prev->open_file_cache_valid;
-        conf->open_file_cache_min_uses = prev->open_file_cache_min_uses;
 
-        if (conf->open_file_cache == HX_CONF_UNSET_PTR) {
-            conf->open_file_cache = NULL;
+        if (conf->open_file_cache.cache == HX_CONF_UNSET_PTR) {
+            conf->open_file_cache.cache = NULL;
         }
     }
 
@@ -1384,35 +1341,13 @@ hx_http_log_open_file_cache(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 {
     hx_http_log_loc_conf_t  *llcf = conf;
 
-    char                       *rv;
-    hx_uint_t                   given;
-    hx_log_file_cache_conf_t    c;
-    hx_http_log_file_cache_t   *cache;
-
     (void) cmd;
 
-    given = (llcf->open_file_cache != HX_CONF_UNSET_PTR);
-
-    rv = hx_log_file_cache_conf(cf, &given, &c);
-    if (rv != HX_CONF_OK) {
-        return rv;
+    if (llcf->open_file_cache.cache != HX_CONF_UNSET_PTR) {
+        return "is duplicate";
     }
 
-    if (c.off) {
-        llcf->open_file_cache = NULL;
-        return HX_CONF_OK;
-    }
-
-    cache = hx_http_log_cache_create(cf->pool, c.max, c.inactive);
-    if (cache == NULL) {
-        return HX_CONF_ERROR;
-    }
-
-    llcf->open_file_cache = cache;
-    llcf->open_file_cache_valid = c.valid;
-    llcf->open_file_cache_min_uses = c.min_uses;
-
-    return HX_CONF_OK;
+    return hx_log_cache_directive(cf, &llcf->open_file_cache);
 }
 
 

@@ -3,10 +3,10 @@
  * buffer=, flush= and gzip words and their errors, one buffer per open
  * file and the conflicts between access_logs naming it, lines into the
  * buffer and out to the file, gzip members that read back, the disk
- * full and complaint accounting, and open_log_file_cache's arguments.
+ * full and complaint accounting.
  *
  * The test module's "log PATH WORD..." directive does what an access_log
- * does with the words; "cache ..." is open_log_file_cache.
+ * does with the words.
  */
 
 #include <hx_config.h>
@@ -19,7 +19,6 @@
 
 
 static char *test_log(hx_conf_t *cf, hx_command_t *cmd, void *conf);
-static char *test_cache(hx_conf_t *cf, hx_command_t *cmd, void *conf);
 
 
 static hx_command_t  test_commands[] = {
@@ -27,13 +26,6 @@ static hx_command_t  test_commands[] = {
     { hx_string("log"),
       HX_MAIN_CONF|HX_DIRECT_CONF|HX_CONF_1MORE,
       test_log,
-      0,
-      0,
-      NULL },
-
-    { hx_string("cache"),
-      HX_MAIN_CONF|HX_DIRECT_CONF|HX_CONF_1MORE,
-      test_cache,
       0,
       0,
       NULL },
@@ -55,9 +47,7 @@ static hx_module_t  hxc_test_module = {
 #include "hx_core_conf_fixture.h"
 
 
-static hx_open_file_t            *last_file;
-static hx_uint_t                  cache_given;
-static hx_log_file_cache_conf_t   cache;
+static hx_open_file_t  *last_file;
 
 
 static char *
@@ -99,23 +89,12 @@ test_log(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 }
 
 
-static char *
-test_cache(hx_conf_t *cf, hx_command_t *cmd, void *conf)
-{
-    (void) cmd;
-    (void) conf;
-
-    return hx_log_file_cache_conf(cf, &cache_given, &cache);
-}
-
-
 static void
 setup(void)
 {
     hxc_setup();
 
     last_file = NULL;
-    cache_given = 0;
 }
 
 
@@ -429,50 +408,4 @@ Test(hx_log_file, failures_are_told_once_a_minute)
     lf.error_log_time = 0;
     hx_log_file_result(&lf, (uint8_t *) "x.log", 10, 10, &hxc_log);
     cr_assert_str_eq(hxc_error, "");
-}
-
-
-Test(hx_log_file, cache_arguments_and_defaults)
-{
-    cr_assert_eq(hxc_parse("cache max=10;"), HX_CONF_OK, "%s", hxc_error);
-
-    cr_assert_eq(cache.max, 10);
-    cr_assert_eq(cache.inactive, 10);
-    cr_assert_eq(cache.valid, 60);
-    cr_assert_eq(cache.min_uses, 1);
-    cr_assert_eq(cache.off, 0);
-
-    cache_given = 0;
-    cr_assert_eq(hxc_parse("cache max=5 inactive=1m min_uses=3 valid=2m;"),
-                 HX_CONF_OK, "%s", hxc_error);
-
-    cr_assert_eq(cache.max, 5);
-    cr_assert_eq(cache.inactive, 60);
-    cr_assert_eq(cache.valid, 120);
-    cr_assert_eq(cache.min_uses, 3);
-
-    cache_given = 0;
-    cr_assert_eq(hxc_parse("cache off;"), HX_CONF_OK, "%s", hxc_error);
-    cr_assert(cache.off);
-}
-
-
-Test(hx_log_file, cache_errors)
-{
-    cr_assert_neq(hxc_parse("cache inactive=10s;"), HX_CONF_OK);
-    cr_assert(strstr(hxc_error, "\"open_log_file_cache\" must have \"max\" "
-                     "parameter"), "%s", hxc_error);
-
-    cache_given = 0;
-    cr_assert_neq(hxc_parse("cache max=0;"), HX_CONF_OK);
-    cr_assert(strstr(hxc_error, "invalid \"open_log_file_cache\" parameter "
-                     "\"max=0\""), "%s", hxc_error);
-
-    cache_given = 0;
-    cr_assert_neq(hxc_parse("cache max=1 bogus;"), HX_CONF_OK);
-    cr_assert(strstr(hxc_error, "parameter \"bogus\""), "%s", hxc_error);
-
-    cache_given = 0;
-    cr_assert_neq(hxc_parse("cache max=1; cache max=2;"), HX_CONF_OK);
-    cr_assert(strstr(hxc_error, "is duplicate"), "%s", hxc_error);
 }

@@ -1,8 +1,8 @@
 /*
  * Tests for stream/hx_stream_log_module.c: a session's line in each
  * escaping mode (and "-" for values not found), joined format strings,
- * if= filtering, buffered lines written on flush, and the directive
- * errors.
+ * if= filtering, buffered lines written on flush, names with variables
+ * through open_log_file_cache, and the directive errors.
  */
 
 #include "hx_stream_modules_fixture.h"
@@ -177,4 +177,45 @@ Test(stream_log, escape_must_be_known)
                  HX_ERROR);
     cr_assert(hxs_logged_has("unknown log format escaping \"html\""), "%s",
               hxs_logged);
+}
+
+
+Test(stream_log, names_with_variables_go_through_the_inherited_cache)
+{
+    char                  from[256], to[256];
+    hx_stream_session_t  *s;
+
+    parse("stream { log_format p $remote_port;"
+          " open_log_file_cache max=4 valid=1m;"
+          " server { listen 127.0.0.1:9000; return x;"
+          " access_log %s/port-$remote_port.log p; } }\n");
+
+    s = hxm_session("10.0.0.1:5");
+    (void) hxm_run_phase(s, HX_STREAM_LOG_PHASE);
+    s = hxm_session("10.0.0.1:6");
+    (void) hxm_run_phase(s, HX_STREAM_LOG_PHASE);
+
+    cr_assert_str_eq(file("port-5.log"), "5\n");
+    cr_assert_str_eq(file("port-6.log"), "6\n");
+
+    /* the kept descriptor still writes to the file it opened */
+
+    snprintf(from, sizeof(from), "%s/port-5.log", hxs_dir);
+    snprintf(to, sizeof(to), "%s/moved.log", hxs_dir);
+    cr_assert_eq(rename(from, to), 0);
+
+    s = hxm_session("10.0.0.1:5");
+    (void) hxm_run_phase(s, HX_STREAM_LOG_PHASE);
+
+    cr_assert_str_eq(file("moved.log"), "5\n5\n");
+    cr_assert_str_eq(file("port-5.log"), "<missing>");
+}
+
+
+Test(stream_log, open_log_file_cache_errors)
+{
+    cr_assert_eq(hxs_parse("stream { open_log_file_cache inactive=1s; }\n"),
+                 HX_ERROR);
+    cr_assert(hxs_logged_has("\"open_log_file_cache\" must have \"max\" "
+                             "parameter"), "%s", hxs_logged);
 }
