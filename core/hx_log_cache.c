@@ -287,6 +287,10 @@ hx_log_cache_directive(hx_conf_t *cf, hx_log_cache_conf_t *c)
     hx_str_t   *value;
     hx_uint_t   i, max, off;
 
+    if (c->cache != HX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
     max = 0;
     inactive = 10;
     off = 0;
@@ -326,6 +330,21 @@ hx_log_cache_directive(hx_conf_t *cf, hx_log_cache_conf_t *c)
     c->cache = hx_log_cache_create(cf->pool, max, inactive);
 
     return c->cache ? HX_CONF_OK : HX_CONF_ERROR;
+}
+
+
+void
+hx_log_cache_merge(hx_log_cache_conf_t *c, hx_log_cache_conf_t *prev)
+{
+    if (c->cache != HX_CONF_UNSET_PTR) {
+        return;
+    }
+
+    *c = *prev;
+
+    if (c->cache == HX_CONF_UNSET_PTR) {
+        c->cache = NULL;
+    }
 }
 
 

@@ -44,9 +44,14 @@ typedef struct {
  * Reads "open_log_file_cache max=N [inactive=T] [min_uses=N] [valid=T]
  * | off" from cf->args into c, making the cache in cf->pool (nginx's
  * defaults: inactive=10s, min_uses=1, valid=60s; "off": c->cache NULL).
- * HX_CONF_OK or HX_CONF_ERROR after an [emerg].
+ * c->cache is HX_CONF_UNSET_PTR until the directive is given (the
+ * create-conf hook sets it so).  HX_CONF_OK, "is duplicate", or
+ * HX_CONF_ERROR after an [emerg].
  */
 char *hx_log_cache_directive(hx_conf_t *cf, hx_log_cache_conf_t *c);
+
+/* c inherits prev when not set; set nowhere, it is off */
+void hx_log_cache_merge(hx_log_cache_conf_t *c, hx_log_cache_conf_t *prev);
 
 /*
  * Appends buf to the file name (NUL-terminated), creating it, through

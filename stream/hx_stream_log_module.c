@@ -329,14 +329,7 @@ hx_stream_log_merge_srv_conf(hx_conf_t *cf, void *parent, void *child)
 
     (void) cf;
 
-    if (conf->open_file_cache.cache == HX_CONF_UNSET_PTR) {
-
-        conf->open_file_cache = prev->open_file_cache;
-
-        if (conf->open_file_cache.cache == HX_CONF_UNSET_PTR) {
-            conf->open_file_cache.cache = NULL;
-        }
-    }
+    hx_log_cache_merge(&conf->open_file_cache, &prev->open_file_cache);
 
     if (conf->logs != HX_CONF_UNSET_PTR || conf->off) {
         return HX_CONF_OK;
@@ -610,10 +603,6 @@ hx_stream_log_open_file_cache(hx_conf_t *cf, hx_command_t *cmd, void *conf)
     hx_stream_log_srv_conf_t  *lscf = conf;
 
     (void) cmd;
-
-    if (lscf->open_file_cache.cache != HX_CONF_UNSET_PTR) {
-        return "is duplicate";
-    }
 
     return hx_log_cache_directive(cf, &lscf->open_file_cache);
 }

@@ -862,14 +862,7 @@ hx_http_log_merge_loc_conf(hx_conf_t *cf, void *parent, void *child)
     hx_http_log_fmt_t        *fmt;
     hx_http_log_main_conf_t  *lmcf;
 
-    if (conf->open_file_cache.cache == HX_CONF_UNSET_PTR) {
-
-        conf->open_file_cache = prev->open_file_cache;
-
-        if (conf->open_file_cache.cache == HX_CONF_UNSET_PTR) {
-            conf->open_file_cache.cache = NULL;
-        }
-    }
+    hx_log_cache_merge(&conf->open_file_cache, &prev->open_file_cache);
 
     if (conf->logs || conf->off) {
         return HX_CONF_OK;
@@ -1342,10 +1335,6 @@ hx_http_log_open_file_cache(hx_conf_t *cf, hx_command_t *cmd, void *conf)
     hx_http_log_loc_conf_t  *llcf = conf;
 
     (void) cmd;
-
-    if (llcf->open_file_cache.cache != HX_CONF_UNSET_PTR) {
-        return "is duplicate";
-    }
 
     return hx_log_cache_directive(cf, &llcf->open_file_cache);
 }

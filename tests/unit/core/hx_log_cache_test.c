@@ -1,9 +1,9 @@
 /*
  * Tests of core/hx_log_cache.c, open_log_file_cache: its arguments and
- * defaults, the errors nginx gives, and the cache itself: a descriptor
- * kept once used min_uses times, a moved file reopened after valid=,
- * the least recently used entry going when the cache is full, and
- * hx_log_cache_write with and without a cache.
+ * defaults, the errors nginx gives, inheritance, and the cache itself:
+ * a descriptor kept once used min_uses times, a moved file reopened
+ * after valid=, the least recently used entry going when the cache is
+ * full, and hx_log_cache_write with and without a cache.
  *
  * The test module's "cache ..." directive is open_log_file_cache.
  */
@@ -57,7 +57,16 @@ test_cache(hx_conf_t *cf, hx_command_t *cmd, void *c)
 }
 
 
-TestSuite(hx_log_cache, .init = hxc_setup, .fini = hxc_teardown);
+static void
+setup(void)
+{
+    hxc_setup();
+
+    conf.cache = HX_CONF_UNSET_PTR;
+}
+
+
+TestSuite(hx_log_cache, .init = setup, .fini = hxc_teardown);
 
 
 /* name in the test directory, NUL-terminated, as the cache wants it */
@@ -102,6 +111,7 @@ Test(hx_log_cache, arguments_and_defaults)
     cr_assert_eq(conf.valid, 60);
     cr_assert_eq(conf.min_uses, 1);
 
+    conf.cache = HX_CONF_UNSET_PTR;
     cr_assert_eq(hxc_parse("cache max=5 inactive=1m min_uses=3 valid=2m;"),
                  HX_CONF_OK, "%s", hxc_error);
 
@@ -125,15 +135,51 @@ Test(hx_log_cache, errors_are_nginx_s)
     cr_assert(strstr(hxc_error, "\"open_log_file_cache\" must have \"max\" "
                      "parameter"), "%s", hxc_error);
 
+    conf.cache = HX_CONF_UNSET_PTR;
     cr_assert_neq(hxc_parse("cache max=0;"), HX_CONF_OK);
     cr_assert(strstr(hxc_error, "invalid \"open_log_file_cache\" parameter "
                      "\"max=0\""), "%s", hxc_error);
 
+    conf.cache = HX_CONF_UNSET_PTR;
     cr_assert_neq(hxc_parse("cache max=1 valid=x;"), HX_CONF_OK);
     cr_assert(strstr(hxc_error, "parameter \"valid=x\""), "%s", hxc_error);
 
+    conf.cache = HX_CONF_UNSET_PTR;
     cr_assert_neq(hxc_parse("cache max=1 bogus;"), HX_CONF_OK);
     cr_assert(strstr(hxc_error, "parameter \"bogus\""), "%s", hxc_error);
+}
+
+
+Test(hx_log_cache, a_second_directive_is_a_duplicate)
+{
+    cr_assert_neq(hxc_parse("cache max=1; cache off;"), HX_CONF_OK);
+    cr_assert(strstr(hxc_error, "is duplicate"), "%s", hxc_error);
+}
+
+
+Test(hx_log_cache, merge_inherits_and_defaults_to_off)
+{
+    hx_log_cache_conf_t  parent, child;
+
+    parent.cache = HX_CONF_UNSET_PTR;
+    child.cache = HX_CONF_UNSET_PTR;
+
+    hx_log_cache_merge(&child, &parent);
+    cr_assert_null(child.cache);
+
+    cr_assert_eq(hxc_parse("cache max=3 valid=5s min_uses=2;"), HX_CONF_OK,
+                 "%s", hxc_error);
+
+    child.cache = HX_CONF_UNSET_PTR;
+    hx_log_cache_merge(&child, &conf);
+    cr_assert_eq(child.cache, conf.cache);
+    cr_assert_eq(child.valid, 5);
+    cr_assert_eq(child.min_uses, 2);
+
+    /* one set at its own level keeps it */
+
+    hx_log_cache_merge(&child, &parent);
+    cr_assert_eq(child.cache, conf.cache);
 }
 
 
