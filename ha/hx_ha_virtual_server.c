@@ -29,6 +29,7 @@
 #include <hx_ha.h>
 #include <hx_health_check.h>
 #include "hx_ha_virtual_server.h"
+#include "hx_ha_vrrp.h"
 
 #include <grp.h>
 #include <pwd.h>
@@ -88,6 +89,9 @@ static char *hx_ha_vs_complete(hx_conf_t *cf, hx_ha_vs_conf_t *vs);
 static char *hx_ha_vs_complete_check(hx_conf_t *cf, hx_ha_vs_conf_t *vs,
     hx_ha_rs_conf_t *rs, hx_ha_check_conf_t *ck);
 static char *hx_ha_vs_upstream(hx_conf_t *cf, hx_ha_vs_conf_t *vs);
+static void hx_ha_vs_warn_no_vip(hx_conf_t *cf, hx_ha_vs_conf_t *vs);
+static hx_uint_t hx_ha_vs_is_vip(hx_ha_vrrp_main_conf_t *vrmcf,
+    hx_addr_t *addr);
 
 
 static hx_conf_num_bounds_t  hx_ha_vs_weight_bounds = {
@@ -1343,9 +1347,95 @@ hx_ha_vs_init_main_conf(hx_conf_t *cf, void *conf)
         if (rv != HX_CONF_OK) {
             return rv;
         }
+
+        hx_ha_vs_warn_no_vip(cf, vsp[i]);
     }
 
     return HX_CONF_OK;
+}
+
+
+/*
+ * -t's lint: with VRRP instances in the file, a virtual_server whose
+ * address none of them carries is served by this node whatever its VRRP
+ * state, which is rarely what a keepalived user means.  Without any
+ * instance the node is a balancer on its own addresses: nothing to say.
+ */
+static void
+hx_ha_vs_warn_no_vip(hx_conf_t *cf, hx_ha_vs_conf_t *vs)
+{
+    hx_uint_t                i, n;
+    hx_addr_t               *addr;
+    hx_ha_vrrp_main_conf_t  *vrmcf;
+
+    vrmcf = hx_ha_conf_get_main_conf(cf, hx_ha_vrrp_module);
+
+    if (vrmcf == NULL || vrmcf->instances.nelts == 0) {
+        return;
+    }
+
+    addr = vs->addrs ? vs->addrs->elts : &vs->addr;
+    n = vs->addrs ? vs->addrs->nelts : 1;
+
+    for (i = 0; i < n; i++) {
+        if (hx_ha_vs_is_vip(vrmcf, &addr[i])) {
+            continue;
+        }
+
+        hx_ha_conf_log(HX_LOG_WARN, cf, &vs->pos,
+                       "virtual_server %V is on an address that is no VIP "
+                       "of any vrrp_instance, so this node serves it "
+                       "whether it is MASTER or BACKUP: add the address "
+                       "to an instance's virtual_ipaddress (or ignore this "
+                       "if it is the host's own address)",
+                       vs->addrs ? &addr[i].name : &vs->text);
+    }
+}
+
+
+static hx_uint_t
+hx_ha_vs_is_vip(hx_ha_vrrp_main_conf_t *vrmcf, hx_addr_t *addr)
+{
+    size_t               len;
+    uint8_t             *a;
+    hx_uint_t            i, j, k;
+    hx_array_t          *lists[2];
+    hx_ha_vip_t         *vip;
+    hx_ha_vrrp_conf_t  **vr;
+
+    if (addr->sockaddr->sa_family == AF_INET6) {
+        a = ((struct sockaddr_in6 *) addr->sockaddr)->sin6_addr.s6_addr;
+        len = 16;
+
+    } else {
+        a = (uint8_t *) &((struct sockaddr_in *) addr->sockaddr)->sin_addr;
+        len = 4;
+    }
+
+    vr = vrmcf->instances.elts;
+
+    for (i = 0; i < vrmcf->instances.nelts; i++) {
+        lists[0] = vr[i]->vips;
+        lists[1] = vr[i]->evips;
+
+        for (k = 0; k < 2; k++) {
+            if (lists[k] == NULL) {
+                continue;
+            }
+
+            vip = lists[k]->elts;
+
+            for (j = 0; j < lists[k]->nelts; j++) {
+                if (vip[j].addr.family == addr->sockaddr->sa_family
+                    && hx_memcmp(vip[j].addr.addr, a, len) == 0)
+                {
+                    return 1;
+                }
+            }
+        }
+    }
+
+    return 0;
 }
 
 
