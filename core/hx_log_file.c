@@ -22,12 +22,56 @@
 #include <zlib.h>
 
 
+static hx_int_t hx_log_file_param(hx_conf_t *cf, hx_str_t *word,
+    hx_log_file_params_t *p);
 static void hx_log_file_flush_handler(hx_event_t *ev);
 static void *hx_log_file_gzip_alloc(void *opaque, u_int items, u_int size);
 static void hx_log_file_gzip_free(void *opaque, void *address);
 
 
 hx_int_t
+hx_log_file_params(hx_conf_t *cf, hx_uint_t first, hx_log_file_params_t *p)
+{
+    hx_int_t    rc;
+    hx_str_t   *value;
+    hx_uint_t   i;
+
+    hx_memzero(p, sizeof(hx_log_file_params_t));
+
+    value = cf->args->elts;
+
+    for (i = first; i < cf->args->nelts; i++) {
+
+        rc = hx_log_file_param(cf, &value[i], p);
+
+        if (rc == HX_ERROR) {
+            return HX_ERROR;
+        }
+
+        if (rc == HX_OK) {
+            continue;
+        }
+
+        if (hx_strncmp(value[i].data, "if=", 3) == 0) {
+            p->filter.len = value[i].len - 3;
+            p->filter.data = value[i].data + 3;
+            continue;
+        }
+
+        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
+                          "invalid parameter \"%V\"", &value[i]);
+        return HX_ERROR;
+    }
+
+    return HX_OK;
+}
+
+
+/*
+ * One word: HX_OK taken, HX_DECLINED not buffer=, flush= or gzip,
+ * HX_ERROR after an [emerg].
+ */
+static hx_int_t
 hx_log_file_param(hx_conf_t *cf, hx_str_t *word, hx_log_file_params_t *p)
 {
     hx_str_t  s;

@@ -35,21 +35,23 @@ typedef struct {
 } hx_log_file_t;
 
 
-/* buffer=, flush= and gzip= of one access_log; zeroed: none given */
+/* the words after an access_log's format */
 typedef struct {
-    ssize_t                 size;
+    ssize_t                 size;       /* buffer=, 0: none */
     hx_msec_t               flush;
     hx_int_t                gzip;
+    hx_str_t                filter;     /* if=, data NULL: none */
 } hx_log_file_params_t;
 
 
 /*
- * Takes one access_log word if it is buffer=, flush=, gzip or gzip=N
- * (gzip alone means level 1; gzip without buffer= means 64k, as in
- * nginx).  HX_OK taken, HX_DECLINED not one of these, HX_ERROR after
- * an [emerg].
+ * Reads the access_log words from cf->args[first] on into p: buffer=,
+ * flush=, gzip or gzip=N (gzip alone means level 1; gzip without
+ * buffer= means 64k, as in nginx) and if=CONDITION, left for the
+ * subsystem to compile.  HX_OK, or HX_ERROR after an [emerg] for a bad
+ * value or any other word.
  */
-hx_int_t hx_log_file_param(hx_conf_t *cf, hx_str_t *word,
+hx_int_t hx_log_file_params(hx_conf_t *cf, hx_uint_t first,
     hx_log_file_params_t *p);
 
 /*

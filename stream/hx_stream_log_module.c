@@ -456,8 +456,7 @@ hx_stream_log_set_log(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 {
     hx_stream_log_srv_conf_t  *lscf = conf;
 
-    hx_int_t                             rc;
-    hx_str_t                            *value, name, s;
+    hx_str_t                            *value, name;
     hx_uint_t                            i;
     hx_log_file_params_t                 params;
     hx_stream_log_t                     *log;
@@ -550,46 +549,25 @@ hx_stream_log_set_log(hx_conf_t *cf, hx_command_t *cmd, void *conf)
         return HX_CONF_ERROR;
     }
 
-    hx_memzero(&params, sizeof(hx_log_file_params_t));
+    if (hx_log_file_params(cf, 3, &params) != HX_OK) {
+        return HX_CONF_ERROR;
+    }
 
-    for (i = 3; i < cf->args->nelts; i++) {
-
-        rc = hx_log_file_param(cf, &value[i], &params);
-
-        if (rc == HX_OK) {
-            continue;
-        }
-
-        if (rc == HX_ERROR) {
+    if (params.filter.data) {
+        log->filter = hx_palloc(cf->pool, sizeof(hx_stream_complex_value_t));
+        if (log->filter == NULL) {
             return HX_CONF_ERROR;
         }
 
-        if (hx_strncmp(value[i].data, "if=", 3) == 0) {
-            s.len = value[i].len - 3;
-            s.data = value[i].data + 3;
+        hx_memzero(&ccv, sizeof(hx_stream_compile_complex_value_t));
 
-            log->filter = hx_palloc(cf->pool,
-                                    sizeof(hx_stream_complex_value_t));
-            if (log->filter == NULL) {
-                return HX_CONF_ERROR;
-            }
+        ccv.cf = cf;
+        ccv.value = &params.filter;
+        ccv.complex_value = log->filter;
 
-            hx_memzero(&ccv, sizeof(hx_stream_compile_complex_value_t));
-
-            ccv.cf = cf;
-            ccv.value = &s;
-            ccv.complex_value = log->filter;
-
-            if (hx_stream_compile_complex_value(&ccv) != HX_OK) {
-                return HX_CONF_ERROR;
-            }
-
-            continue;
+        if (hx_stream_compile_complex_value(&ccv) != HX_OK) {
+            return HX_CONF_ERROR;
         }
-
-        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "invalid parameter \"%V\"", &value[i]);
-        return HX_CONF_ERROR;
     }
 
     return hx_log_file_set_buffer(cf, log->lf.file, &value[1], &params);

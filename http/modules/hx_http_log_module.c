@@ -913,8 +913,7 @@ hx_http_log_set_log(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 {
     hx_http_log_loc_conf_t  *llcf = conf;
 
-    hx_int_t                          rc;
-    hx_str_t                         *value, name, s;
+    hx_str_t                         *value, name;
     hx_uint_t                         i, n;
     hx_log_file_params_t              params;
     hx_http_log_t                    *log;
@@ -1038,46 +1037,26 @@ hx_http_log_set_log(hx_conf_t *cf, hx_command_t *cmd, void *conf)
         return HX_CONF_ERROR;
     }
 
-    hx_memzero(&params, sizeof(hx_log_file_params_t));
+    if (hx_log_file_params(cf, 3, &params) != HX_OK) {
+        return HX_CONF_ERROR;
+    }
 
-    for (i = 3; i < cf->args->nelts; i++) {
+    if (params.filter.data) {
+        hx_memzero(&ccv, sizeof(hx_http_compile_complex_value_t));
 
-        rc = hx_log_file_param(cf, &value[i], &params);
-
-        if (rc == HX_OK) {
-            continue;
-        }
-
-        if (rc == HX_ERROR) {
+        ccv.cf = cf;
+        ccv.value = &params.filter;
+        ccv.complex_value = hx_palloc(cf->pool,
+                                      sizeof(hx_http_complex_value_t));
+        if (ccv.complex_value == NULL) {
             return HX_CONF_ERROR;
         }
 
-        if (hx_strncmp(value[i].data, "if=", 3) == 0) {
-            s.len = value[i].len - 3;
-            s.data = value[i].data + 3;
-
-            hx_memzero(&ccv, sizeof(hx_http_compile_complex_value_t));
-
-            ccv.cf = cf;
-            ccv.value = &s;
-            ccv.complex_value = hx_palloc(cf->pool,
-                                          sizeof(hx_http_complex_value_t));
-            if (ccv.complex_value == NULL) {
-                return HX_CONF_ERROR;
-            }
-
-            if (hx_http_compile_complex_value(&ccv) != HX_OK) {
-                return HX_CONF_ERROR;
-            }
-
-            log->filter = ccv.complex_value;
-
-            continue;
+        if (hx_http_compile_complex_value(&ccv) != HX_OK) {
+            return HX_CONF_ERROR;
         }
 
-        hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                          "invalid parameter \"%V\"", &value[i]);
-        return HX_CONF_ERROR;
+        log->filter = ccv.complex_value;
     }
 
     if (params.size && log->syslog_peer) {

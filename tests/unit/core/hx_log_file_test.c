@@ -50,30 +50,21 @@ static hx_module_t  hxc_test_module = {
 static hx_open_file_t  *last_file;
 
 
+static hx_log_file_params_t  params;
+
+
 static char *
 test_log(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 {
-    hx_int_t               rc;
-    hx_str_t              *value;
-    hx_uint_t              i;
-    hx_log_file_params_t   p;
+    hx_str_t  *value;
 
     (void) cmd;
     (void) conf;
 
     value = cf->args->elts;
-    hx_memzero(&p, sizeof(hx_log_file_params_t));
 
-    for (i = 2; i < cf->args->nelts; i++) {
-        rc = hx_log_file_param(cf, &value[i], &p);
-
-        if (rc == HX_ERROR) {
-            return HX_CONF_ERROR;
-        }
-
-        if (rc == HX_DECLINED) {
-            return "declined";
-        }
+    if (hx_log_file_params(cf, 2, &params) != HX_OK) {
+        return HX_CONF_ERROR;
     }
 
     last_file = NULL;
@@ -85,7 +76,7 @@ test_log(hx_conf_t *cf, hx_command_t *cmd, void *conf)
         cr_assert_not_null(last_file);
     }
 
-    return hx_log_file_set_buffer(cf, last_file, &value[1], &p);
+    return hx_log_file_set_buffer(cf, last_file, &value[1], &params);
 }
 
 
@@ -187,10 +178,24 @@ Test(hx_log_file, no_words_leave_the_file_unbuffered)
 }
 
 
-Test(hx_log_file, other_words_are_declined)
+Test(hx_log_file, if_is_kept_for_the_subsystem)
 {
-    cr_assert_neq(hxc_parse("log a.log if=$x;"), HX_CONF_OK);
-    cr_assert(strstr(hxc_error, "declined"), "%s", hxc_error);
+    cr_assert_eq(hxc_parse("log a.log if=$x buffer=1k if=$y;"), HX_CONF_OK,
+                 "%s", hxc_error);
+    cr_assert_str_eq(hxc_cstr(&params.filter), "$y");
+    cr_assert_eq(params.size, 1024);
+
+    cr_assert_eq(hxc_parse("log a.log buffer=1k;"), HX_CONF_OK, "%s",
+                 hxc_error);
+    cr_assert_null(params.filter.data);
+}
+
+
+Test(hx_log_file, other_words_are_invalid)
+{
+    cr_assert_neq(hxc_parse("log a.log nope;"), HX_CONF_OK);
+    cr_assert(strstr(hxc_error, "invalid parameter \"nope\""), "%s",
+              hxc_error);
 }
 
 
@@ -248,8 +253,8 @@ Test(hx_log_file, one_file_shares_one_buffer_of_the_same_shape)
 
 Test(hx_log_file, lines_collect_in_the_buffer_until_one_does_not_fit)
 {
-    uint8_t         *p;
-    hx_log_file_t    lf;
+    uint8_t        *p;
+    hx_log_file_t   lf;
 
     hx_memzero(&lf, sizeof(hx_log_file_t));
     lf.file = open_buffered("log a.log buffer=16;", "a.log");
@@ -325,13 +330,13 @@ Test(hx_log_file, flush_all_writes_every_buffer_out)
 
 Test(hx_log_file, gzip_writes_members_that_read_back)
 {
-    int        rc;
-    char       out[256];
-    const char *z;
-    z_stream   zs;
-    ssize_t    n;
-    uint8_t   *p;
-    hx_log_file_t  lf;
+    int             rc;
+    char            out[256];
+    ssize_t         n;
+    uint8_t        *p;
+    z_stream        zs;
+    const char     *z;
+    hx_log_file_t   lf;
 
     hx_memzero(&lf, sizeof(hx_log_file_t));
     lf.file = open_buffered("log a.log buffer=64 gzip=9;", "a.log");
