@@ -65,12 +65,15 @@ static void hx_ha_pr_vips(hx_ha_pr_t *pr, const char *name, hx_array_t *a);
 static void hx_ha_pr_tracks(hx_ha_pr_t *pr, const char *name, hx_array_t *a,
     hx_uint_t always_weight);
 static void hx_ha_pr_cmd(hx_ha_pr_t *pr, const char *name, hx_ha_cmd_t *c);
+static void hx_ha_pr_vs_group(hx_ha_pr_t *pr, hx_ha_vs_group_t *grp);
 static void hx_ha_pr_vs(hx_ha_pr_t *pr, hx_ha_vs_conf_t *vs);
 static void hx_ha_pr_rs(hx_ha_pr_t *pr, hx_ha_vs_conf_t *vs,
     hx_ha_rs_conf_t *rs);
 static void hx_ha_pr_check(hx_ha_pr_t *pr, hx_ha_vs_conf_t *vs,
     hx_ha_check_conf_t *ck);
 static void hx_ha_pr_connect(hx_ha_pr_t *pr, hx_ha_check_conf_t *ck);
+static void hx_ha_pr_udp_smtp(hx_ha_pr_t *pr, hx_ha_check_conf_t *ck);
+static hx_str_t *hx_ha_pr_hex(hx_ha_pr_t *pr, hx_str_t *bytes);
 static void hx_ha_pr_url(hx_ha_pr_t *pr, hx_ha_check_url_t *url);
 static hx_str_t *hx_ha_pr_addr(hx_ha_pr_t *pr, hx_addr_t *addr);
 static hx_str_t *hx_ha_pr_word(hx_ha_pr_t *pr, hx_str_t *w);
@@ -98,6 +101,7 @@ hx_ha_print(hx_cycle_t *cycle, hx_pool_t *pool, hx_str_t *title,
     hx_uint_t                 i;
     hx_ha_pr_t                pr;
     hx_ha_vs_conf_t         **vsp;
+    hx_ha_vs_group_t         *grp;
     hx_ha_vrrp_conf_t       **vrp;
     hx_ha_sync_conf_t       **sgp;
     hx_ha_main_conf_t        *hmcf;
@@ -141,6 +145,12 @@ hx_ha_print(hx_cycle_t *cycle, hx_pool_t *pool, hx_str_t *title,
     }
 
     if (vsmcf) {
+        grp = vsmcf->groups.elts;
+
+        for (i = 0; i < vsmcf->groups.nelts; i++) {
+            hx_ha_pr_vs_group(&pr, &grp[i]);
+        }
+
         vsp = vsmcf->servers.elts;
 
         for (i = 0; i < vsmcf->servers.nelts; i++) {
@@ -629,13 +639,39 @@ hx_ha_pr_cmd(hx_ha_pr_t *pr, const char *name, hx_ha_cmd_t *c)
 }
 
 
+/* its members one by one, IP-LAST ranges written out */
+static void
+hx_ha_pr_vs_group(hx_ha_pr_t *pr, hx_ha_vs_group_t *grp)
+{
+    hx_uint_t   i;
+    hx_addr_t  *addr;
+
+    hx_ha_pr_open(pr, "virtual_server_group %V",
+                  hx_ha_pr_word(pr, &grp->name));
+
+    addr = grp->addrs.elts;
+
+    for (i = 0; i < grp->addrs.nelts; i++) {
+        hx_ha_pr_line(pr, "%V;", hx_ha_pr_addr(pr, &addr[i]));
+    }
+
+    hx_ha_pr_close(pr);
+}
+
+
 static void
 hx_ha_pr_vs(hx_ha_pr_t *pr, hx_ha_vs_conf_t *vs)
 {
     hx_uint_t         i;
     hx_ha_rs_conf_t  *rs;
 
-    hx_ha_pr_open(pr, "virtual_server %V", hx_ha_pr_addr(pr, &vs->addr));
+    if (vs->group.len) {
+        hx_ha_pr_open(pr, "virtual_server group %V",
+                      hx_ha_pr_word(pr, &vs->group));
+
+    } else {
+        hx_ha_pr_open(pr, "virtual_server %V", hx_ha_pr_addr(pr, &vs->addr));
+    }
 
     hx_ha_pr_line(pr, "delay_loop %V;", hx_ha_pr_time(pr, vs->delay_loop));
     hx_ha_pr_line(pr, "lb_algo %V;", hx_ha_pr_word(pr, &vs->lb_algo));
@@ -761,6 +797,7 @@ hx_ha_pr_check(hx_ha_pr_t *pr, hx_ha_vs_conf_t *vs, hx_ha_check_conf_t *ck)
 
     } else {
         hx_ha_pr_connect(pr, ck);
+        hx_ha_pr_udp_smtp(pr, ck);
     }
 
     hx_ha_pr_line(pr, "retry %i;", ck->retry);
@@ -814,6 +851,92 @@ hx_ha_pr_connect(hx_ha_pr_t *pr, hx_ha_check_conf_t *ck)
 
     hx_ha_pr_line(pr, "connect_timeout %V;",
                   hx_ha_pr_time(pr, ck->connect_timeout));
+}
+
+
+/* UDP_CHECK's bytes, SMTP_CHECK's helo_name and host { } blocks */
+static void
+hx_ha_pr_udp_smtp(hx_ha_pr_t *pr, hx_ha_check_conf_t *ck)
+{
+    hx_uint_t            i;
+    hx_ha_check_conf_t  *host;
+
+    static hx_str_t  helo = hx_string("smtpchecker.keepalived.org");
+
+    if (ck->type == HX_HA_CHECK_UDP) {
+        if (ck->payload.len) {
+            hx_ha_pr_line(pr, "payload %V;", hx_ha_pr_hex(pr, &ck->payload));
+        }
+
+        if (ck->require_reply && ck->reply.len) {
+            hx_ha_pr_line(pr, "require_reply %V;",
+                          hx_ha_pr_hex(pr, &ck->reply));
+
+        } else if (ck->require_reply) {
+            hx_ha_pr_line(pr, "require_reply;");
+        }
+    }
+
+    if (ck->type != HX_HA_CHECK_SMTP) {
+        return;
+    }
+
+    if (!hx_str_eq(&ck->helo_name, &helo)) {
+        hx_ha_pr_line(pr, "helo_name %V;", hx_ha_pr_word(pr, &ck->helo_name));
+    }
+
+    if (ck->hosts == NULL) {
+        return;
+    }
+
+    host = ck->hosts->elts;
+
+    /* a host takes what it does not say from its checker */
+    for (i = 0; i < ck->hosts->nelts; i++) {
+        hx_ha_pr_open(pr, "host");
+
+        if (host[i].connect_ip.len) {
+            hx_ha_pr_line(pr, "connect_ip %V;", &host[i].connect_ip);
+        }
+
+        if (host[i].connect_port != ck->connect_port) {
+            hx_ha_pr_line(pr, "connect_port %i;", host[i].connect_port);
+        }
+
+        if (host[i].bindto.len && !hx_str_eq(&host[i].bindto, &ck->bindto)) {
+            hx_ha_pr_line(pr, "bindto %V;", &host[i].bindto);
+        }
+
+        if (host[i].bind_port != ck->bind_port) {
+            hx_ha_pr_line(pr, "bind_port %i;", host[i].bind_port);
+        }
+
+        hx_ha_pr_close(pr);
+    }
+}
+
+
+/* bytes as the hex digits UDP_CHECK's payload and require_reply take */
+static hx_str_t *
+hx_ha_pr_hex(hx_ha_pr_t *pr, hx_str_t *bytes)
+{
+    hx_str_t  *s;
+
+    s = hx_palloc(pr->pool, sizeof(hx_str_t));
+    if (s == NULL) {
+        pr->failed = 1;
+        return &hx_ha_pr_empty;
+    }
+
+    s->data = hx_pnalloc(pr->pool, bytes->len * 2);
+    if (s->data == NULL) {
+        pr->failed = 1;
+        return &hx_ha_pr_empty;
+    }
+
+    s->len = hx_hex_dump(s->data, bytes->data, bytes->len) - s->data;
+
+    return s;
 }
 
 

@@ -460,6 +460,50 @@ Test(hx_ha_print, http_ssl_and_misc_checkers_print_their_settings)
 }
 
 
+Test(hx_ha_print, udp_ping_smtp_checkers_and_groups_print_back)
+{
+    char  *out;
+
+    out = printed(
+        "ha { virtual_server_group G { 10.0.0.1 80; 10.0.0.5-6 80; }\n"
+        "  virtual_server group G { protocol UDP;\n"
+        "  real_server 10.0.0.2 53 {\n"
+        "    UDP_CHECK { payload 0a1B; require_reply ff; }\n"
+        "    UDP_CHECK { require_reply; }\n"
+        "    PING_CHECK { connect_ip 10.0.0.3; }\n"
+        "    SMTP_CHECK { connect_port 2525; helo_name h.example;\n"
+        "      host { connect_ip 10.0.0.7; }\n"
+        "      host { connect_ip 10.0.0.8; connect_port 25;"
+        " bindto 10.0.0.1; } } } } }\n");
+
+    assert_has(out, "    virtual_server_group G {\n"
+                    "        10.0.0.1 80;\n"
+                    "        10.0.0.5 80;\n"
+                    "        10.0.0.6 80;\n"
+                    "    }\n");
+    assert_has(out, "    virtual_server group G {\n");
+    assert_has(out, "                payload 0a1b;\n"
+                    "                require_reply ff;\n");
+    assert_has(out, "                require_reply;\n");
+    assert_has(out, "            PING_CHECK {\n"
+                    "                connect_ip 10.0.0.3;\n"
+                    "                connect_timeout 5;\n");
+    assert_has(out, "                connect_port 2525;\n"
+                    "                connect_timeout 5;\n"
+                    "                helo_name h.example;\n"
+                    "                host {\n"
+                    "                    connect_ip 10.0.0.7;\n"
+                    "                }\n"
+                    "                host {\n"
+                    "                    connect_ip 10.0.0.8;\n"
+                    "                    connect_port 25;\n"
+                    "                    bindto 10.0.0.1;\n"
+                    "                }\n");
+
+    assert_round_trip(out);
+}
+
+
 Test(hx_ha_print, strict_mode_drops_the_authentication_it_ignores)
 {
     char  *out;
