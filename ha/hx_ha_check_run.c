@@ -42,6 +42,7 @@
 #include <hx_ha.h>
 #include <hx_ha_runtime.h>
 #include "hx_ha_check.h"
+#include "hx_ha_static.h"
 
 
 typedef struct {
@@ -471,6 +472,9 @@ hx_ha_check_vips_changed(void)
 {
     hx_uint_t            i, held;
     hx_ha_check_vs_t   **cvs;
+
+    /* an instance's virtual_routes and virtual_rules follow its VIPs */
+    hx_ha_static_vips_changed();
 
     if (hx_ha_check_runtime == NULL) {
         return;

@@ -69,6 +69,8 @@ struct hx_ha_vrrp_conf_s {
 
     hx_array_t          *vips;          /* hx_ha_vip_t */
     hx_array_t          *evips;         /* hx_ha_vip_t, not advertised */
+    hx_array_t          *vroutes;       /* hx_ha_route_t, virtual_routes */
+    hx_array_t          *vrules;        /* hx_ha_rule_t, virtual_rules */
     hx_array_t          *peers;         /* hx_ha_addr_t */
     hx_ha_addr_t         unicast_src;
     hx_ha_addr_t         mcast_src;
@@ -143,6 +145,9 @@ typedef struct {
     hx_array_t           instances;     /* hx_ha_vrrp_conf_t * */
     hx_array_t           scripts;       /* hx_ha_script_conf_t * */
     hx_array_t           groups;        /* hx_ha_sync_conf_t * */
+    hx_array_t          *static_ips;    /* hx_ha_vip_t, static_ipaddress */
+    hx_array_t          *static_routes; /* hx_ha_route_t (hx_ha_static.h) */
+    hx_array_t          *static_rules;  /* hx_ha_rule_t */
 } hx_ha_vrrp_main_conf_t;
 
 

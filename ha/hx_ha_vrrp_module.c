@@ -18,6 +18,7 @@
 #include <hx_core.h>
 #include <hx_event.h>
 #include <hx_ha.h>
+#include "hx_ha_static.h"
 
 #include <net/if.h>
 #include <linux/rtnetlink.h>
@@ -62,6 +63,9 @@ static char *hx_ha_vrrp_authentication(hx_conf_t *cf, hx_command_t *cmd,
 static char *hx_ha_vrrp_auth_line(hx_conf_t *cf, void *conf);
 static char *hx_ha_vrrp_vips(hx_conf_t *cf, hx_command_t *cmd, void *conf);
 static char *hx_ha_vrrp_vip_line(hx_conf_t *cf, void *conf);
+static char *hx_ha_vrrp_routes(hx_conf_t *cf, hx_command_t *cmd,
+    void *conf);
+static char *hx_ha_vrrp_rules(hx_conf_t *cf, hx_command_t *cmd, void *conf);
 static char *hx_ha_vrrp_peers(hx_conf_t *cf, hx_command_t *cmd, void *conf);
 static char *hx_ha_vrrp_peer_line(hx_conf_t *cf, void *conf);
 static char *hx_ha_vrrp_tracks(hx_conf_t *cf, hx_command_t *cmd, void *conf);
@@ -78,6 +82,10 @@ static hx_int_t hx_ha_vrrp_init_module(hx_cycle_t *cycle);
 static hx_int_t hx_ha_vrrp_init_master(hx_cycle_t *cycle);
 static hx_int_t hx_ha_vrrp_init_process(hx_cycle_t *cycle);
 static void hx_ha_vrrp_exit_master(hx_cycle_t *cycle);
+
+
+/* static_* are in the kernel: a reload applies the new blocks */
+static hx_uint_t  hx_ha_vrrp_static_started;
 
 
 /* the object a line handler fills, and the handler */
@@ -184,12 +192,27 @@ static hx_command_t  hx_ha_vrrp_commands[] = {
                            HX_CONF_BLOCK|HX_CONF_TAKE1),
     HX_HA_VRRP_UNSUPPORTED("vrrp_track_process", HX_HA_MAIN_CONF,
                            HX_CONF_BLOCK|HX_CONF_TAKE1),
-    HX_HA_VRRP_UNSUPPORTED("static_ipaddress", HX_HA_MAIN_CONF,
-                           HX_CONF_BLOCK|HX_CONF_NOARGS),
-    HX_HA_VRRP_UNSUPPORTED("static_routes", HX_HA_MAIN_CONF,
-                           HX_CONF_BLOCK|HX_CONF_NOARGS),
-    HX_HA_VRRP_UNSUPPORTED("static_rules", HX_HA_MAIN_CONF,
-                           HX_CONF_BLOCK|HX_CONF_NOARGS),
+    { hx_string("static_ipaddress"),
+      HX_HA_MAIN_CONF|HX_CONF_BLOCK|HX_CONF_NOARGS,
+      hx_ha_vrrp_vips,
+      HX_HA_MAIN_CONF_OFFSET,
+      offsetof(hx_ha_vrrp_main_conf_t, static_ips),
+      NULL },
+
+    { hx_string("static_routes"),
+      HX_HA_MAIN_CONF|HX_CONF_BLOCK|HX_CONF_NOARGS,
+      hx_ha_vrrp_routes,
+      HX_HA_MAIN_CONF_OFFSET,
+      offsetof(hx_ha_vrrp_main_conf_t, static_routes),
+      NULL },
+
+    { hx_string("static_rules"),
+      HX_HA_MAIN_CONF|HX_CONF_BLOCK|HX_CONF_NOARGS,
+      hx_ha_vrrp_rules,
+      HX_HA_MAIN_CONF_OFFSET,
+      offsetof(hx_ha_vrrp_main_conf_t, static_rules),
+      NULL },
+
     HX_HA_VRRP_UNSUPPORTED("linkbeat_interfaces", HX_HA_MAIN_CONF,
                            HX_CONF_BLOCK|HX_CONF_NOARGS),
 
@@ -299,10 +322,10 @@ static hx_command_t  hx_ha_vrrp_commands[] = {
     HX_HA_VRRP_UNSUPPORTED("use_ipvlan", HX_HA_VRRP_CONF, HX_CONF_ANY),
     HX_HA_VRRP_UNSUPPORTED("vmac_xmit_base", HX_HA_VRRP_CONF,
                            HX_CONF_NOARGS),
-    HX_HA_VRRP_UNSUPPORTED("virtual_routes", HX_HA_VRRP_CONF,
-                           HX_CONF_BLOCK|HX_CONF_NOARGS),
-    HX_HA_VRRP_UNSUPPORTED("virtual_rules", HX_HA_VRRP_CONF,
-                           HX_CONF_BLOCK|HX_CONF_NOARGS),
+    HX_HA_VRRP("virtual_routes", HX_CONF_BLOCK|HX_CONF_NOARGS,
+               hx_ha_vrrp_routes, vroutes, NULL),
+    HX_HA_VRRP("virtual_rules", HX_CONF_BLOCK|HX_CONF_NOARGS,
+               hx_ha_vrrp_rules, vrules, NULL),
     HX_HA_VRRP_UNSUPPORTED("track_file", HX_HA_VRRP_CONF,
                            HX_CONF_BLOCK|HX_CONF_NOARGS),
     HX_HA_VRRP_UNSUPPORTED("track_process", HX_HA_VRRP_CONF,
@@ -1077,6 +1100,44 @@ hx_ha_vrrp_vips(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 }
 
 
+/* static_routes { }, virtual_routes { }: hx_ha_static.c reads the lines */
+static char *
+hx_ha_vrrp_routes(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    hx_array_t  **a;
+
+    a = (hx_array_t **) ((char *) conf + cmd->offset);
+
+    if (*a == NULL) {
+        *a = hx_array_create(cf->pool, 4, sizeof(hx_ha_route_t));
+        if (*a == NULL) {
+            return HX_CONF_ERROR;
+        }
+    }
+
+    return hx_ha_vrrp_lines(cf, hx_ha_static_route_line, *a);
+}
+
+
+/* static_rules { }, virtual_rules { } */
+static char *
+hx_ha_vrrp_rules(hx_conf_t *cf, hx_command_t *cmd, void *conf)
+{
+    hx_array_t  **a;
+
+    a = (hx_array_t **) ((char *) conf + cmd->offset);
+
+    if (*a == NULL) {
+        *a = hx_array_create(cf->pool, 2, sizeof(hx_ha_rule_t));
+        if (*a == NULL) {
+            return HX_CONF_ERROR;
+        }
+    }
+
+    return hx_ha_vrrp_lines(cf, hx_ha_static_rule_line, *a);
+}
+
+
 /* "ADDR[/LEN] [dev IF] [label L] [scope S] [brd B] [no_track]" */
 static char *
 hx_ha_vrrp_vip_line(hx_conf_t *cf, void *conf)
@@ -1468,6 +1529,10 @@ hx_ha_vrrp_init_module(hx_cycle_t *cycle)
     /* a reload: the runtime takes the new cycle when it is in force */
     hx_ha_vrrp_reload(cycle);
 
+    if (hx_ha_vrrp_static_started) {
+        hx_ha_static_apply(cycle);
+    }
+
     return HX_OK;
 }
 
@@ -1475,6 +1540,10 @@ hx_ha_vrrp_init_module(hx_cycle_t *cycle)
 static hx_int_t
 hx_ha_vrrp_init_master(hx_cycle_t *cycle)
 {
+    /* static_ipaddress, static_routes, static_rules: for the master's life */
+    hx_ha_static_apply(cycle);
+    hx_ha_vrrp_static_started = 1;
+
     return hx_ha_vrrp_start(cycle);
 }
 
@@ -1495,4 +1564,6 @@ static void
 hx_ha_vrrp_exit_master(hx_cycle_t *cycle)
 {
     hx_ha_vrrp_stop(cycle);
+    hx_ha_static_stop(cycle->log);
+    hx_ha_vrrp_static_started = 0;
 }
