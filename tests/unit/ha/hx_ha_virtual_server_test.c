@@ -3,7 +3,9 @@
  * (ha/hx_ha_virtual_server.c): the directives and keepalived's defaults,
  * the checker blocks (TCP_CHECK, HTTP_GET and SSL_GET with their urls,
  * MISC_CHECK) and which keywords each takes, notify and quorum commands,
- * the refusals of what needs IPVS (lb_kind DR/TUN, fwmark, groups, lblc)
+ * UDP_CHECK, PING_CHECK, SMTP_CHECK and its hosts, virtual_server_group
+ * members and ranges, the refusals of what needs IPVS (lb_kind DR/TUN,
+ * fwmark, lblc)
  * with their reasons and lines, the upstream each virtual_server becomes
  * (peers, weights, sorry server as backup, balancer, persistence, zone),
  * and the same result from the keepalived.conf spelling as from the ha {}
@@ -369,12 +371,51 @@ Test(hx_ha_virtual_server, fwmark_is_refused_with_the_reason)
 }
 
 
-Test(hx_ha_virtual_server, virtual_server_group_is_refused)
+Test(hx_ha_virtual_server, a_group_lists_its_members_and_ranges)
 {
-    parse_fails("ha {\nvirtual_server_group G {\n}\n}\n",
-                "\"virtual_server_group\" is not supported by hanx yet: "
-                "write one \"virtual_server IP PORT\" per member",
-                "main.conf", 2);
+    hx_addr_t        *a;
+    hx_ha_vs_conf_t  *v;
+
+    cr_assert_eq(parse("ha { virtual_server_group G { 10.0.0.1 80;"
+                       " 10.0.0.5-7 81; fe80::1-a 82; }\n"
+                       " virtual_server group G {"
+                       " real_server 10.0.0.2 80 { } } }\n"),
+                 HX_CONF_OK);
+
+    v = vs(0);
+    cr_assert_not_null(v->addrs);
+    cr_assert_eq(v->addrs->nelts, 1 + 3 + 10);
+    cr_assert_eq(v->group.len, 1);
+    cr_assert_eq(v->group.data[0], 'G');
+
+    a = v->addrs->elts;
+    cr_assert_eq(hx_memcmp(a[0].name.data, "[10.0.0.1]:tcp:80",
+                           a[0].name.len), 0);
+    cr_assert_eq(hx_memcmp(a[3].name.data, "[10.0.0.7]:tcp:81",
+                           a[3].name.len), 0);
+    cr_assert_eq(hx_memcmp(a[13].name.data, "[fe80::a]:tcp:82",
+                           a[13].name.len), 0);
+
+    /* the virtual server is named after its first member */
+    cr_assert_eq(v->text.len, a[0].name.len);
+}
+
+
+Test(hx_ha_virtual_server, a_fwmark_member_is_refused_at_its_line)
+{
+    parse_fails("ha {\nvirtual_server_group G {\n10.0.0.1 80;\n"
+                "fwmark 1;\n}\n}\n",
+                "\"fwmark\" members need the kernel's IPVS, which matches "
+                "packets by firewall mark; hanx forwards in user space: "
+                "list the group's addresses instead", "main.conf", 4);
+}
+
+
+Test(hx_ha_virtual_server, an_unknown_group_is_refused)
+{
+    parse_fails("ha {\nvirtual_server group H {\n}\n}\n",
+                "unknown virtual_server_group \"H\" (define it before the "
+                "virtual_server that uses it)", "main.conf", 2);
 }
 
 
@@ -397,11 +438,11 @@ Test(hx_ha_virtual_server, unknown_lb_algo_is_refused)
 }
 
 
-Test(hx_ha_virtual_server, smtp_check_is_refused_by_name)
+Test(hx_ha_virtual_server, dns_check_is_refused_by_name)
 {
     parse_fails("ha {\nvirtual_server 10.0.0.1 80 {\n"
-                "real_server 10.0.0.2 80 {\nSMTP_CHECK {\n}\n}\n}\n}\n",
-                "SMTP_CHECK health checks are not supported by hanx yet: "
+                "real_server 10.0.0.2 80 {\nDNS_CHECK {\n}\n}\n}\n}\n",
+                "DNS_CHECK health checks are not supported by hanx yet: "
                 "use TCP_CHECK", "main.conf", 4);
 }
 
@@ -710,4 +751,78 @@ Test(hx_ha_virtual_server, weight_zero_is_configured_but_never_chosen)
 
     cr_assert_eq(vs(0)->upstream.peers->number, 2);
     cr_assert_eq(vs(0)->upstream.peers->peer[0].down, 1);
+}
+
+
+Test(hx_ha_virtual_server, udp_check_decodes_payload_and_reply)
+{
+    hx_ha_check_conf_t  *ck;
+
+    cr_assert_eq(parse("ha { virtual_server 10.0.0.1 53 { protocol UDP;"
+                       " real_server 10.0.0.2 53 {"
+                       " UDP_CHECK { payload 0a1B; require_reply ff00; }"
+                       " UDP_CHECK { } } } }\n"), HX_CONF_OK);
+
+    ck = check(rs(vs(0), 0), 0);
+    cr_assert_eq(ck->type, HX_HA_CHECK_UDP);
+    cr_assert_eq(ck->payload.len, 2);
+    cr_assert_eq(ck->payload.data[0], 0x0a);
+    cr_assert_eq(ck->payload.data[1], 0x1b);
+    cr_assert_eq(ck->require_reply, 1);
+    cr_assert_eq(ck->reply.len, 2);
+    cr_assert_eq(ck->reply.data[0], 0xff);
+
+    ck = check(rs(vs(0), 0), 1);
+    cr_assert_eq(ck->require_reply, 0);
+    cr_assert_eq(ck->payload.len, 0);
+}
+
+
+Test(hx_ha_virtual_server, udp_check_payload_must_be_hex)
+{
+    parse_fails("ha {\nvirtual_server 10.0.0.1 53 {\n"
+                "real_server 10.0.0.2 53 {\nUDP_CHECK {\npayload 0g;\n"
+                "}\n}\n}\n}\n",
+                "\"payload\" directive takes hex digits", "main.conf", 5);
+}
+
+
+Test(hx_ha_virtual_server, ping_check_takes_no_port)
+{
+    cr_assert_eq(parse("ha { virtual_server 10.0.0.1 80 {"
+                       " real_server 10.0.0.2 80 {"
+                       " PING_CHECK { connect_port 1; } } } }\n"),
+                 HX_CONF_ERROR);
+}
+
+
+Test(hx_ha_virtual_server, smtp_hosts_inherit_the_checker_settings)
+{
+    hx_ha_check_conf_t  *ck, *host;
+
+    cr_assert_eq(parse("ha { virtual_server 10.0.0.1 25 {"
+                       " real_server 10.0.0.2 25 {"
+                       " SMTP_CHECK { connect_timeout 3; retry 2;"
+                       " connect_port 2525;"
+                       " host { connect_ip 10.0.0.7; }"
+                       " host { connect_ip 10.0.0.8; connect_port 587; } }"
+                       " SMTP_CHECK { } } } }\n"), HX_CONF_OK);
+
+    ck = check(rs(vs(0), 0), 0);
+    cr_assert_eq(ck->type, HX_HA_CHECK_SMTP);
+    cr_assert_not_null(ck->hosts);
+    cr_assert_eq(ck->hosts->nelts, 2);
+
+    host = ck->hosts->elts;
+    cr_assert_eq(host[0].connect_timeout, 3000);
+    cr_assert_eq(host[0].retry, 2);
+    cr_assert_eq(hx_inet_get_port(host[0].connect.sockaddr), 2525);
+    cr_assert_eq(hx_memcmp(host[0].connect.name.data, "[10.0.0.7]:tcp:2525",
+                           host[0].connect.name.len), 0);
+    cr_assert_eq(hx_inet_get_port(host[1].connect.sockaddr), 587);
+
+    /* keepalived's default HELO name */
+    ck = check(rs(vs(0), 0), 1);
+    cr_assert_null(ck->hosts);
+    cr_assert_eq(ck->helo_name.len, sizeof("smtpchecker.keepalived.org") - 1);
 }
