@@ -578,9 +578,12 @@ hx_health_check_match(hx_health_check_t *hc, hx_uint_t complete)
             return HX_DECLINED;
         }
 
-    } else if (s.len >= conf->expect.len
-               && memmem(s.data, s.len, conf->expect.data, conf->expect.len))
+    } else if (conf->expect.len == 0
+               || (s.len >= conf->expect.len
+                   && memmem(s.data, s.len, conf->expect.data,
+                             conf->expect.len)))
     {
+        /* without an expected string (UDP's conf->reply) any reply does */
         return HX_OK;
     }
 

@@ -763,3 +763,131 @@ Test(health_check, status_lists)
     cr_assert_eq(hx_health_check_add_status(hxt_cycle.pool, &a, &s),
                  HX_ERROR);
 }
+
+
+Test(health_check, a_silent_udp_target_fails_when_a_reply_is_required)
+{
+    int  s;
+
+    s = bound(SOCK_DGRAM);
+
+    conf.type = HX_HEALTH_CHECK_UDP;
+    conf.reply = 1;
+    conf.timeout = 100;
+
+    start(1);
+    run_checks(1);
+
+    cr_assert_eq(verdict, 0);
+    cr_assert_str_eq(hc.reason, "timed out");
+
+    close(s);
+}
+
+
+Test(health_check, any_udp_reply_passes_when_one_is_required)
+{
+    serve(SOCK_DGRAM, "whatever");
+
+    conf.type = HX_HEALTH_CHECK_UDP;
+    conf.reply = 1;
+
+    start(0);
+    run_checks(1);
+
+    cr_assert_eq(verdict, 1);
+}
+
+
+Test(health_check, an_icmp_echo_to_loopback_passes)
+{
+    hx_memzero(&target, sizeof(target));
+    target.sin_family = AF_INET;
+    target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+
+    conf.type = HX_HEALTH_CHECK_ICMP;
+    conf.timeout = 1000;
+
+    start(0);
+    run_checks(1);
+
+    /* a ping socket, or as root a raw one; neither: "could not open" */
+    cr_assert_eq(verdict, 1, "%s", hc.reason ? hc.reason : "");
+}
+
+
+static char  helo_seen[128];
+
+
+/* "220", then `reply` to HELO, then "221" to QUIT */
+static void *
+smtp_server(void *arg)
+{
+    int      c;
+    ssize_t  n;
+    char     buf[256];
+
+    (void) arg;
+
+    for ( ;; ) {
+        c = accept(server_fd, NULL, NULL);
+        if (c == -1) {
+            return NULL;
+        }
+
+        (void) send(c, "220 test ESMTP\r\n", 16, MSG_NOSIGNAL);
+
+        n = recv(c, buf, sizeof(buf) - 1, 0);
+        if (n > 0) {
+            buf[n] = '\0';
+            (void) hx_cpystrn((uint8_t *) helo_seen, (uint8_t *) buf,
+                              sizeof(helo_seen));
+            (void) send(c, reply, strlen(reply), MSG_NOSIGNAL);
+
+            if (recv(c, buf, sizeof(buf), 0) > 0) {
+                (void) send(c, "221 bye\r\n", 9, MSG_NOSIGNAL);
+            }
+        }
+
+        close(c);
+    }
+}
+
+
+static void
+serve_smtp(const char *helo_reply)
+{
+    reply = helo_reply;
+    server_fd = bound(SOCK_STREAM);
+    cr_assert_eq(listen(server_fd, 16), 0);
+    cr_assert_eq(pthread_create(&server_thread, NULL, smtp_server, NULL), 0);
+}
+
+
+Test(health_check, an_smtp_dialogue_with_a_multiline_250_passes)
+{
+    serve_smtp("250-test hello\r\n250 ok\r\n");
+
+    conf.type = HX_HEALTH_CHECK_SMTP;
+    hx_str_set(&conf.helo, "probe.example");
+
+    start(0);
+    run_checks(1);
+
+    cr_assert_eq(verdict, 1, "%s", hc.reason ? hc.reason : "");
+    cr_assert_str_eq(helo_seen, "HELO probe.example\r\n");
+}
+
+
+Test(health_check, an_smtp_server_refusing_helo_fails)
+{
+    serve_smtp("554 go away\r\n");
+
+    conf.type = HX_HEALTH_CHECK_SMTP;
+
+    start(1);
+    run_checks(1);
+
+    cr_assert_eq(verdict, 0);
+    cr_assert_str_eq(hc.reason, "SMTP reply not accepted");
+}
