@@ -62,6 +62,7 @@ static hx_int_t hx_ha_check_add_target(hx_ha_check_runtime_t *rt,
 static void hx_ha_check_net_init(hx_ha_check_target_t *t);
 static void hx_ha_check_run_vs(hx_ha_check_vs_t *cvs, hx_uint_t run);
 static hx_uint_t hx_ha_check_vip_held(hx_ha_vs_conf_t *vs);
+static hx_uint_t hx_ha_check_addr_held(hx_addr_t *addr);
 static void hx_ha_check_stop(hx_uint_t omega);
 static hx_int_t hx_ha_check_copy_str(hx_pool_t *pool, hx_str_t *dst,
     hx_str_t *src);
@@ -422,8 +423,28 @@ hx_ha_check_run_vs(hx_ha_check_vs_t *cvs, hx_uint_t run)
 
 
 /* whether a VRRP instance of this node has the virtual server's address */
+/* a virtual server of a group is held while any member's address is */
 static hx_uint_t
 hx_ha_check_vip_held(hx_ha_vs_conf_t *vs)
+{
+    hx_uint_t   i, n;
+    hx_addr_t  *addr;
+
+    addr = vs->addrs ? vs->addrs->elts : &vs->addr;
+    n = vs->addrs ? vs->addrs->nelts : 1;
+
+    for (i = 0; i < n; i++) {
+        if (hx_ha_check_addr_held(&addr[i])) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static hx_uint_t
+hx_ha_check_addr_held(hx_addr_t *addr)
 {
     size_t       alen;
     uint8_t     *a;
@@ -436,13 +457,13 @@ hx_ha_check_vip_held(hx_ha_vs_conf_t *vs)
         return 0;
     }
 
-    if (vs->addr.sockaddr->sa_family == AF_INET) {
-        a = (uint8_t *) &((struct sockaddr_in *) vs->addr.sockaddr)->sin_addr;
+    if (addr->sockaddr->sa_family == AF_INET) {
+        a = (uint8_t *) &((struct sockaddr_in *) addr->sockaddr)->sin_addr;
         alen = 4;
 
     } else {
         a = (uint8_t *)
-            &((struct sockaddr_in6 *) vs->addr.sockaddr)->sin6_addr;
+            &((struct sockaddr_in6 *) addr->sockaddr)->sin6_addr;
         alen = 16;
     }
 

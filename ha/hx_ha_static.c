@@ -29,7 +29,7 @@
 
 
 #define HX_HA_STATIC_MAX    1024
-#define HX_HA_STATIC_BODY   256
+#define HX_HA_STATIC_BODY   512
 
 
 typedef struct {
@@ -62,6 +62,8 @@ static hx_int_t hx_ha_static_addr_item(hx_ha_vip_t *vip,
     hx_ha_nl_item_t *it, hx_log_t *log);
 static hx_int_t hx_ha_static_route_item(hx_ha_route_t *rt,
     hx_ha_nl_item_t *it, hx_log_t *log);
+static void hx_ha_static_multipath(hx_ha_nl_item_t *it, hx_ha_route_t *rt,
+    int index, size_t alen);
 static void hx_ha_static_rule_item(hx_ha_rule_t *ru, hx_ha_nl_item_t *it);
 static hx_uint_t hx_ha_static_collect(const char *owner, hx_array_t *ips,
     hx_array_t *routes, hx_array_t *rules, hx_ha_nl_item_t **items,
@@ -125,8 +127,26 @@ hx_ha_static_route_line(hx_conf_t *cf, void *conf)
         }
 
         if (hx_strcmp(value[i].data, "or") == 0) {
-            return "multipath routes (\"or\") are not supported by "
-                   "hanx: write one gateway per route";
+
+            /* "via A or B or C": one multipath route */
+
+            if (rt->via.family == 0 || i + 1 == cf->args->nelts) {
+                return "the route has \"or\" without gateways around it";
+            }
+
+            if (rt->nors == HX_HA_ROUTE_MAX_OR) {
+                return "the route has too many \"or\" gateways";
+            }
+
+            i++;
+
+            if (hx_ha_parse_addr(value[i].data, value[i].len,
+                                 &rt->ors[rt->nors++]) != HX_OK)
+            {
+                return "the route has an invalid gateway address";
+            }
+
+            continue;
         }
 
         if (hx_strcmp(value[i].data, "src") == 0
@@ -247,6 +267,12 @@ hx_ha_static_route_line(hx_conf_t *cf, void *conf)
     if (rt->dst.family == 0) {
         rt->dst.family = rt->via.family ? rt->via.family
                          : (rt->src.family ? rt->src.family : AF_INET);
+    }
+
+    for (i = 0; i < rt->nors; i++) {
+        if (rt->ors[i].family != rt->via.family) {
+            return "the route mixes IPv4 and IPv6 addresses";
+        }
     }
 
     if ((rt->via.family && rt->via.family != rt->dst.family)
@@ -575,7 +601,10 @@ hx_ha_static_route_item(hx_ha_route_t *rt, hx_ha_nl_item_t *it,
         hx_ha_static_attr(it, RTA_DST, rt->dst.addr, alen);
     }
 
-    if (rt->via.family) {
+    if (rt->nors) {
+        hx_ha_static_multipath(it, rt, index, alen);
+
+    } else if (rt->via.family) {
         hx_ha_static_attr(it, RTA_GATEWAY, rt->via.addr, alen);
     }
 
@@ -597,6 +626,44 @@ hx_ha_static_route_item(hx_ha_route_t *rt, hx_ha_nl_item_t *it,
     hx_ha_static_attr(it, RTA_TABLE, &v, sizeof(v));
 
     return HX_OK;
+}
+
+
+/* RTA_MULTIPATH: one rtnexthop (with its RTA_GATEWAY) per gateway */
+static void
+hx_ha_static_multipath(hx_ha_nl_item_t *it, hx_ha_route_t *rt, int index,
+    size_t alen)
+{
+    size_t             len;
+    uint8_t            buf[HX_HA_STATIC_BODY];
+    hx_uint_t          i;
+    hx_ha_addr_t      *gw;
+    struct rtattr     *rta;
+    struct rtnexthop  *nh;
+
+    len = 0;
+
+    for (i = 0; i <= rt->nors; i++) {
+        gw = (i == 0) ? &rt->via : &rt->ors[i - 1];
+
+        if (len + RTNH_SPACE(RTA_SPACE(alen)) > sizeof(buf)) {
+            break;
+        }
+
+        nh = (struct rtnexthop *) (buf + len);
+        hx_memzero(nh, sizeof(struct rtnexthop));
+        nh->rtnh_len = RTNH_LENGTH(RTA_SPACE(alen));
+        nh->rtnh_ifindex = index;
+
+        rta = RTNH_DATA(nh);
+        rta->rta_type = RTA_GATEWAY;
+        rta->rta_len = RTA_LENGTH(alen);
+        hx_memcpy(RTA_DATA(rta), gw->addr, alen);
+
+        len += RTNH_ALIGN(nh->rtnh_len);
+    }
+
+    hx_ha_static_attr(it, RTA_MULTIPATH, buf, len);
 }
 
 

@@ -11,12 +11,17 @@
 #include "hx_ha_vrrp.h"
 
 
+#define HX_HA_ROUTE_MAX_OR   7
+
+
 /* one line of static_routes { } or virtual_routes { } */
 typedef struct {
     hx_ha_addr_t         dst;           /* family 0: "default" */
     hx_uint_t            dst_len;
     hx_ha_addr_t         src;           /* preferred source, or family 0 */
     hx_ha_addr_t         via;           /* gateway, or family 0 */
+    hx_ha_addr_t         ors[HX_HA_ROUTE_MAX_OR];  /* "or" gateways */
+    hx_uint_t            nors;          /* with via: a multipath route */
     hx_str_t             dev;
     hx_uint_t            table;         /* RT_TABLE_MAIN unless given */
     hx_uint_t            metric;

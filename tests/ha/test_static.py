@@ -11,7 +11,8 @@ from conftest import instance, wait_for
 STATIC = [
     "static_ipaddress { 10.88.0.5/24 dev eth0; }",
     "static_routes { 10.89.0.0/24 via 10.77.0.1 dev eth0; "
-    "blackhole 10.90.0.0/16; }",
+    "blackhole 10.90.0.0/16; "
+    "10.95.0.0/24 via 10.77.0.1 or 10.77.0.2 dev eth0; }",
     "static_rules { from 10.91.0.0/24 table 100 priority 1000; }",
 ]
 
@@ -32,6 +33,10 @@ def test_static_blocks_live_as_long_as_the_master(nodes):
     assert wait_for(lambda: host.has("10.88.0.5"), 5), node.log()
     assert "10.89.0.0/24 via 10.77.0.1" in routes(host)
     assert "blackhole 10.90.0.0/16" in routes(host)
+    # "or": one multipath route
+    multi = routes(host, "10.95.0.0/24")
+    assert "nexthop via 10.77.0.1" in multi, multi
+    assert "nexthop via 10.77.0.2" in multi, multi
     assert "from 10.91.0.0/24 lookup 100" in rules(host)
     assert "1000:" in rules(host)
 
@@ -40,6 +45,7 @@ def test_static_blocks_live_as_long_as_the_master(nodes):
     assert not host.has("10.88.0.5")
     assert "10.89.0.0/24" not in routes(host)
     assert "10.90.0.0/16" not in routes(host)
+    assert "10.95.0.0/24" not in routes(host)
     assert "10.91.0.0/24" not in rules(host)
 
 
