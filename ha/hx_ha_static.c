@@ -72,6 +72,7 @@ static void hx_ha_static_sync(const char *owner, hx_ha_nl_item_t **items,
     hx_uint_t n, hx_log_t *log);
 static hx_int_t hx_ha_static_send(hx_ha_nl_item_t *it, uint16_t type,
     hx_log_t *log);
+static void hx_ha_static_orphans(void);
 
 
 /* ---- the lines ---- */
@@ -958,5 +959,49 @@ hx_ha_static_vips_changed(void)
         }
 
         hx_ha_static_sync(owner, items, n, &vr->log);
+    }
+
+    hx_ha_static_orphans();
+}
+
+
+/* what instances a reload removed had set goes with them */
+static void
+hx_ha_static_orphans(void)
+{
+    hx_uint_t         i, found;
+    hx_queue_t       *q;
+    hx_ha_vr_t       *vr;
+    hx_ha_nl_item_t  *it;
+
+    for (i = hx_ha_static_n; i-- > 0; ) {
+        it = hx_ha_static_set[i];
+
+        if (it->owner[0] == '\0') {
+            continue;
+        }
+
+        found = 0;
+
+        for (q = hx_queue_head(&hx_ha_vrs);
+             q != hx_queue_sentinel(&hx_ha_vrs);
+             q = hx_queue_next(q))
+        {
+            vr = hx_queue_data(q, hx_ha_vr_t, queue);
+
+            if (hx_strlen(it->owner) == vr->conf->name.len
+                && hx_strncmp(it->owner, vr->conf->name.data,
+                              vr->conf->name.len) == 0)
+            {
+                found = 1;
+                break;
+            }
+        }
+
+        if (!found) {
+            (void) hx_ha_static_send(it, it->del, hx_cycle->log);
+            free(it);
+            hx_ha_static_set[i] = hx_ha_static_set[--hx_ha_static_n];
+        }
     }
 }
