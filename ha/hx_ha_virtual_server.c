@@ -7,12 +7,16 @@
  * hx_ha_conf_ctx_t whose block_conf slot of this module points at the
  * object being filled, so generic setters write straight into it.  That
  * holds for the checker blocks (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK,
- * UDP_CHECK, PING_CHECK, SMTP_CHECK), url { } and host { } too: hx_ha.h has no context bit left for them, so they use
- * bits below its byte (hx_ha_virtual_server.h), which only this module's
- * rows carry.
+ * UDP_CHECK, PING_CHECK, SMTP_CHECK), url { } and host { } too: hx_ha.h
+ * has no context bit left for them, so they use bits below its byte
+ * (hx_ha_virtual_server.h), which only this module's rows carry.
+ *
+ * virtual_server_group NAME { } lists addresses (and IP-LAST ranges);
+ * "virtual_server group NAME" takes them all as its listeners, one
+ * upstream and one set of checks behind them.
  *
  * What needs the kernel's IPVS is refused at -t with the reason: lb_kind
- * DR and TUN, fwmark services, virtual_server_group, the lblc and lblcr
+ * DR and TUN, fwmark services and group members, the lblc and lblcr
  * schedulers.  Checkers hanx does not run (DNS_CHECK, BFD_CHECK, ...)
  * are refused by name, rather than a configuration loading without the
  * health checks its author counts on.
