@@ -7,11 +7,12 @@ line.
 """
 
 import collections
+import signal
 import socket
 
 import pytest
 
-from test_stream_proxy import TcpBackend, backends  # noqa: F401
+from test_stream_proxy import TcpBackend, UdpBackend, backends  # noqa
 
 
 BASE = """
@@ -126,3 +127,28 @@ def test_a_range_must_count_up(fwd, backends):
     r = fwd.test_config()
     assert r.returncode != 0
     assert "invalid range" in r.stderr
+
+
+def test_a_udp_group_forwards_datagrams_on_every_member(fwd, backends):
+    rs = [backends(UdpBackend, "u")]
+    port = fwd.port(6201)
+
+    fwd.write_config(group_vs(["127.0.0.1-2 %d" % port], rs)
+                     .replace("protocol TCP;", "protocol UDP;"))
+    fwd.start(wait_ports=[])
+
+    for addr in ("127.0.0.1", "127.0.0.2"):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(3)
+            got = None
+            for _ in range(20):
+                s.sendto(b"hi", (addr, port))
+                try:
+                    got = s.recv(64)
+                    break
+                except socket.timeout:
+                    continue
+            assert got == b"u:hi", (addr, got)
+
+    # the sessions wait out IPVS's 300 s UDP timeout: no graceful stop
+    fwd.stop(signal.SIGTERM)
