@@ -39,6 +39,7 @@
 #include "hx_ha_virtual_server.h"
 #include "hx_ha_keepalived_conf.h"
 #include "hx_ha_print.h"
+#include "hx_ha_static.h"
 
 #include <linux/rtnetlink.h>
 
@@ -62,6 +63,9 @@ static void hx_ha_pr_instance(hx_ha_pr_t *pr, hx_ha_main_conf_t *hmcf,
 static void hx_ha_pr_instance_extras(hx_ha_pr_t *pr, hx_ha_main_conf_t *hmcf,
     hx_ha_vrrp_conf_t *vr);
 static void hx_ha_pr_vips(hx_ha_pr_t *pr, const char *name, hx_array_t *a);
+static void hx_ha_pr_routes(hx_ha_pr_t *pr, const char *name,
+    hx_array_t *a);
+static void hx_ha_pr_rules(hx_ha_pr_t *pr, const char *name, hx_array_t *a);
 static void hx_ha_pr_tracks(hx_ha_pr_t *pr, const char *name, hx_array_t *a,
     hx_uint_t always_weight);
 static void hx_ha_pr_cmd(hx_ha_pr_t *pr, const char *name, hx_ha_cmd_t *c);
@@ -125,6 +129,10 @@ hx_ha_print(hx_cycle_t *cycle, hx_pool_t *pool, hx_str_t *title,
     hx_ha_pr_globals(&pr, hmcf);
 
     if (vmcf) {
+        hx_ha_pr_vips(&pr, "static_ipaddress", vmcf->static_ips);
+        hx_ha_pr_routes(&pr, "static_routes", vmcf->static_routes);
+        hx_ha_pr_rules(&pr, "static_rules", vmcf->static_rules);
+
         scp = vmcf->scripts.elts;
 
         for (i = 0; i < vmcf->scripts.nelts; i++) {
@@ -440,6 +448,8 @@ hx_ha_pr_instance(hx_ha_pr_t *pr, hx_ha_main_conf_t *hmcf,
 
     hx_ha_pr_vips(pr, "virtual_ipaddress", vr->vips);
     hx_ha_pr_vips(pr, "virtual_ipaddress_excluded", vr->evips);
+    hx_ha_pr_routes(pr, "virtual_routes", vr->vroutes);
+    hx_ha_pr_rules(pr, "virtual_rules", vr->vrules);
 
     if (vr->unicast_src.family) {
         hx_ha_pr_line(pr, "unicast_src_ip %V;", &vr->unicast_src.text);
@@ -579,6 +589,124 @@ hx_ha_pr_vips(hx_ha_pr_t *pr, const char *name, hx_array_t *a)
                       vip[i].label.len ? hx_ha_pr_word(pr, &vip[i].label)
                                        : &vip[i].label,
                       (size_t) (p - buf), buf);
+    }
+
+    hx_ha_pr_close(pr);
+}
+
+
+/* static_routes, virtual_routes: what differs from the line's defaults */
+static void
+hx_ha_pr_routes(hx_ha_pr_t *pr, const char *name, hx_array_t *a)
+{
+    uint8_t         buf[512], *p, *last;
+    hx_uint_t       i, j, dflt;
+    hx_ha_route_t  *rt;
+
+    static const char  *types[] = { "", "blackhole ", "unreachable ",
+                                    "prohibit " };
+
+    if (a == NULL || a->nelts == 0) {
+        return;
+    }
+
+    hx_ha_pr_open(pr, "%s", name);
+
+    rt = a->elts;
+
+    for (i = 0; i < a->nelts; i++) {
+        p = buf;
+        last = buf + sizeof(buf);
+
+        if (rt[i].src.family) {
+            p = hx_slprintf(p, last, "src %V ", &rt[i].src.text);
+        }
+
+        p = hx_slprintf(p, last, "%s",
+                        rt[i].type == RTN_BLACKHOLE ? types[1]
+                        : rt[i].type == RTN_UNREACHABLE ? types[2]
+                        : rt[i].type == RTN_PROHIBIT ? types[3] : types[0]);
+
+        if (rt[i].dst.text.len) {
+            p = hx_slprintf(p, last, "%V", &rt[i].dst.text);
+
+        } else {
+            p = hx_slprintf(p, last, "default");
+        }
+
+        if (rt[i].via.family) {
+            p = hx_slprintf(p, last, " via %V", &rt[i].via.text);
+
+            for (j = 0; j < rt[i].nors; j++) {
+                p = hx_slprintf(p, last, " or %V", &rt[i].ors[j].text);
+            }
+        }
+
+        if (rt[i].dev.len) {
+            p = hx_slprintf(p, last, " dev %V", &rt[i].dev);
+        }
+
+        dflt = (rt[i].type == RTN_UNICAST && rt[i].via.family == 0)
+               ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+
+        if (rt[i].scope != dflt) {
+            p = hx_slprintf(p, last, " scope %s",
+                            rt[i].scope == RT_SCOPE_LINK ? "link"
+                            : rt[i].scope == RT_SCOPE_HOST ? "host"
+                            : rt[i].scope == RT_SCOPE_SITE ? "site"
+                            : "global");
+        }
+
+        if (rt[i].table != RT_TABLE_MAIN) {
+            p = hx_slprintf(p, last, " table %ui", rt[i].table);
+        }
+
+        if (rt[i].metric) {
+            p = hx_slprintf(p, last, " metric %ui", rt[i].metric);
+        }
+
+        hx_ha_pr_line(pr, "%*s;", (size_t) (p - buf), buf);
+    }
+
+    hx_ha_pr_close(pr);
+}
+
+
+/* static_rules, virtual_rules */
+static void
+hx_ha_pr_rules(hx_ha_pr_t *pr, const char *name, hx_array_t *a)
+{
+    uint8_t        buf[256], *p, *last;
+    hx_uint_t      i;
+    hx_ha_rule_t  *ru;
+
+    if (a == NULL || a->nelts == 0) {
+        return;
+    }
+
+    hx_ha_pr_open(pr, "%s", name);
+
+    ru = a->elts;
+
+    for (i = 0; i < a->nelts; i++) {
+        p = buf;
+        last = buf + sizeof(buf);
+
+        if (ru[i].from.family) {
+            p = hx_slprintf(p, last, "from %V ", &ru[i].from.text);
+        }
+
+        if (ru[i].to.family) {
+            p = hx_slprintf(p, last, "to %V ", &ru[i].to.text);
+        }
+
+        p = hx_slprintf(p, last, "table %ui", ru[i].table);
+
+        if (ru[i].priority) {
+            p = hx_slprintf(p, last, " priority %ui", ru[i].priority);
+        }
+
+        hx_ha_pr_line(pr, "%*s;", (size_t) (p - buf), buf);
     }
 
     hx_ha_pr_close(pr);

@@ -504,6 +504,40 @@ Test(hx_ha_print, udp_ping_smtp_checkers_and_groups_print_back)
 }
 
 
+Test(hx_ha_print, static_and_virtual_routes_rules_and_addresses_print_back)
+{
+    char  *out;
+
+    out = printed(
+        "ha { static_ipaddress { 10.1.0.1/24 dev eth1; }\n"
+        "  static_routes { src 10.1.0.1 10.2.0.0/16 gw 10.1.0.254;\n"
+        "    10.3.0.0/16 dev eth1 scope global table 7 metric 5; }\n"
+        "  static_rules { from 10.1.0.0/24 lookup main pref 100; }\n"
+        "  vrrp_instance V { interface eth0; virtual_router_id 7;\n"
+        "    virtual_routes { default via 10.0.0.1 or 10.0.0.2;"
+        " unreachable 10.9.0.0/16; }\n"
+        "    virtual_rules { to 10.4.0.0/16 table 9; } } }\n");
+
+    assert_has(out, "    static_ipaddress {\n"
+                    "        10.1.0.1/24 dev eth1;\n"
+                    "    }\n");
+    assert_has(out, "    static_routes {\n"
+                    "        src 10.1.0.1 10.2.0.0/16 via 10.1.0.254;\n"
+                    "        10.3.0.0/16 dev eth1 scope global table 7"
+                    " metric 5;\n"
+                    "    }\n");
+    assert_has(out, "        from 10.1.0.0/24 table 254 priority 100;\n");
+    assert_has(out, "        virtual_routes {\n"
+                    "            default via 10.0.0.1 or 10.0.0.2;\n"
+                    "            unreachable 10.9.0.0/16;\n"
+                    "        }\n");
+    assert_has(out, "        virtual_rules {\n"
+                    "            to 10.4.0.0/16 table 9;\n");
+
+    assert_round_trip(out);
+}
+
+
 Test(hx_ha_print, strict_mode_drops_the_authentication_it_ignores)
 {
     char  *out;
