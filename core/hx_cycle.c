@@ -22,9 +22,10 @@ static hx_shm_zone_t *hx_cycle_find_zone(hx_cycle_t *cycle,
 static hx_int_t hx_init_zone_pool(hx_cycle_t *cycle, hx_shm_zone_t *zn);
 static void hx_cycle_inherit_listening(hx_cycle_t *cycle, hx_cycle_t *old);
 static void hx_cycle_release_old(hx_cycle_t *cycle, hx_cycle_t *old);
-static void hx_cycle_unwind(hx_cycle_t *cycle);
+static void hx_cycle_unwind(hx_cycle_t *cycle, hx_cycle_t *old);
 static void hx_cycle_close_files(hx_cycle_t *cycle);
 static void hx_cycle_free_zones(hx_cycle_t *cycle, hx_cycle_t *other);
+static hx_uint_t hx_cycle_maps_zone(hx_cycle_t *cycle, uint8_t *addr);
 
 
 volatile hx_cycle_t  *hx_cycle;
@@ -214,7 +215,7 @@ hx_init_cycle(hx_cycle_t *old_cycle)
 
 failed:
 
-    hx_cycle_unwind(cycle);
+    hx_cycle_unwind(cycle, old_cycle);
     hx_destroy_cycle_pools(&conf);
 
     return NULL;
@@ -586,7 +587,12 @@ hx_cycle_close_files(hx_cycle_t *cycle)
 }
 
 
-/* unmaps the zones of cycle that other (if any) did not take over */
+/*
+ * Unmaps the zones of cycle whose memory other (if any) does not map
+ * too.  The mapping's address says it, whichever of the two cycles
+ * mapped it first: a zone taken over at one reload and dropped at a
+ * later one is freed then.
+ */
 static void
 hx_cycle_free_zones(hx_cycle_t *cycle, hx_cycle_t *other)
 {
@@ -596,16 +602,35 @@ hx_cycle_free_zones(hx_cycle_t *cycle, hx_cycle_t *other)
     hx_list_iter_init(&it, &cycle->shared_memory);
 
     while ((zone = hx_list_iter_next(&it)) != NULL) {
-        if (zone->shm.addr == NULL || zone->shm.exists) {
+        if (zone->shm.addr == NULL) {
             continue;
         }
 
-        if (other && hx_cycle_find_zone(other, zone)) {
+        if (other && hx_cycle_maps_zone(other, zone->shm.addr)) {
             continue;
         }
 
         hx_shm_free(&zone->shm);
     }
+}
+
+
+/* one of cycle's zones is mapped at addr */
+static hx_uint_t
+hx_cycle_maps_zone(hx_cycle_t *cycle, uint8_t *addr)
+{
+    hx_shm_zone_t   *zone;
+    hx_list_iter_t   it;
+
+    hx_list_iter_init(&it, &cycle->shared_memory);
+
+    while ((zone = hx_list_iter_next(&it)) != NULL) {
+        if (zone->shm.addr == addr) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -641,7 +666,7 @@ hx_cycle_release_old(hx_cycle_t *cycle, hx_cycle_t *old)
 
 /* undoes what a failed hx_init_cycle() opened; the old cycle stays */
 static void
-hx_cycle_unwind(hx_cycle_t *cycle)
+hx_cycle_unwind(hx_cycle_t *cycle, hx_cycle_t *old)
 {
     hx_uint_t         i;
     hx_listening_t   *ls;
@@ -656,6 +681,6 @@ hx_cycle_unwind(hx_cycle_t *cycle)
         (void) close(ls[i].fd);
     }
 
-    hx_cycle_free_zones(cycle, NULL);
+    hx_cycle_free_zones(cycle, old);
     hx_cycle_close_files(cycle);
 }
