@@ -8,11 +8,9 @@
  * idle, with keepalive_timeout on its read event; the next request that
  * the balancer sends to the same address takes it instead of connecting.
  * The least recently parked ones past N are closed once the events of
- * the loop's turn have run and they have waited HX_HTTP_KEEPALIVE_GRACE
- * ms, not at once: under load more requests than N are in flight, turns
- * free and take many connections each, and closing one only to connect
- * again a few milliseconds later costs both ends a handshake.  Past the
- * grace no more than N stay idle, as nginx keeps them.
+ * the loop's turn have run, not at once: under load a turn frees and
+ * takes many connections, and closing one only to connect again a few
+ * events later costs both ends a handshake.
  * A parked connection that becomes readable was closed (or spoke out of
  * turn) and is dropped.  With "local", a connection is only reused by
  * the location that parked it.
@@ -31,10 +29,6 @@
 #include <hx_event.h>
 #include <hx_http.h>
 #include <hx_http_upstream.h>
-
-
-/* how long a connection past N may wait to be taken again (ms) */
-#define HX_HTTP_KEEPALIVE_GRACE  100
 
 
 typedef struct {
@@ -62,7 +56,6 @@ typedef struct {
     hx_connection_t                  *connection;
 
     void                             *tag;       /* the location, "local" */
-    hx_msec_t                         parked;
 
     socklen_t                         socklen;
     hx_sockaddr_t                     sockaddr;
@@ -329,7 +322,6 @@ hx_http_upstream_free_keepalive_peer(hx_peer_connection_t *pc, void *data,
 
     item->connection = c;
     item->tag = u->conf;
-    item->parked = hx_current_msec;
 
     pc->connection = NULL;
 
@@ -444,11 +436,10 @@ hx_http_upstream_keepalive_item(hx_http_upstream_keepalive_srv_conf_t *kcf)
         q = &item->queue;
     }
 
-    if (++kcf->cached > kcf->max_cached && !kcf->trim.timer_set) {
+    if (++kcf->cached > kcf->max_cached && !kcf->trim.posted) {
         kcf->trim.handler = hx_http_upstream_keepalive_trim;
         kcf->trim.data = kcf;
         kcf->trim.log = hx_cycle->log;
-        kcf->trim.cancelable = 1;
 
         hx_post_event(&kcf->trim, &hx_posted_events);
     }
@@ -457,44 +448,25 @@ hx_http_upstream_keepalive_item(hx_http_upstream_keepalive_srv_conf_t *kcf)
 }
 
 
-/*
- * The least recently parked connections past N are closed once they
- * have waited the grace; the timer comes back for the next of them.
- */
+/* the least recently parked connections past N are closed */
 static void
 hx_http_upstream_keepalive_trim(hx_event_t *ev)
 {
-    hx_msec_t                               waited;
     hx_queue_t                             *q;
     hx_http_upstream_keepalive_cache_t     *item;
     hx_http_upstream_keepalive_srv_conf_t  *kcf;
 
     kcf = ev->data;
-    ev->timedout = 0;
 
     while (kcf->cached > kcf->max_cached) {
         q = hx_queue_last(&kcf->cache);
-        item = hx_queue_data(q, hx_http_upstream_keepalive_cache_t, queue);
-
-        waited = hx_current_msec - item->parked;
-
-        if (waited < HX_HTTP_KEEPALIVE_GRACE) {
-            if (!ev->timer_set) {
-                hx_add_timer(ev, HX_HTTP_KEEPALIVE_GRACE - waited);
-            }
-
-            return;
-        }
-
         hx_queue_remove(q);
         hx_queue_insert_head(&kcf->free, q);
         kcf->cached--;
 
-        hx_http_upstream_keepalive_close(item->connection);
-    }
+        item = hx_queue_data(q, hx_http_upstream_keepalive_cache_t, queue);
 
-    if (ev->timer_set) {
-        hx_del_timer(ev);
+        hx_http_upstream_keepalive_close(item->connection);
     }
 }
 
