@@ -23,6 +23,7 @@ from conftest import (VIP, Segment, instance, need_root, run, wait_for,
 
 PORT = 6201
 REAL = ["10.77.0.21", "10.77.0.22", "10.77.0.23"]
+SORRY = "10.77.0.24"
 CLIENTS = ["10.77.0.%d" % i for i in range(51, 71)]
 
 SERVER = r"""
@@ -96,11 +97,11 @@ class RealServers:
     def __init__(self, host):
         self.host = host
         self.procs = {}
-        for a in REAL:
+        for a in REAL + [SORRY]:
             host.ip("addr", "add", a + "/24", "dev", "eth0")
 
     def start(self, name):
-        addr = REAL["abc".index(name)]
+        addr = (REAL + [SORRY])["abcs".index(name)]
         p = subprocess.Popen(["ip", "netns", "exec", self.host.ns,
                               sys.executable, "-c", SERVER,
                               "%s,%d,%s" % (addr, PORT, name)],
@@ -145,7 +146,7 @@ def client(seg):
     return ask
 
 
-def ha_block(inst, algo, weights=(1, 1, 1)):
+def ha_block(inst, algo, weights=(1, 1, 1), extra=""):
     rs = "\n".join("        real_server %s %d { weight %d; "
                    "TCP_CHECK { connect_timeout 1; } }" % (a, PORT, w)
                    for a, w in zip(REAL, weights))
@@ -156,21 +157,22 @@ def ha_block(inst, algo, weights=(1, 1, 1)):
         lb_algo %s;
         lb_kind NAT;
         protocol TCP;
+        %s
 %s
     }
 }
-""" % (VIP, PORT, algo, rs)])
+""" % (VIP, PORT, algo, extra, rs)])
 
 
-def node(nodes, index, inst, algo, weights=(1, 1, 1)):
+def node(nodes, index, inst, algo, weights=(1, 1, 1), extra=""):
     n = nodes.add("hanx", index, [inst],
-                  raw_ha=ha_block(inst, algo, weights))
+                  raw_ha=ha_block(inst, algo, weights, extra))
     return n
 
 
-def master_up(nodes, algo, weights=(1, 1, 1)):
+def master_up(nodes, algo, weights=(1, 1, 1), extra=""):
     m = node(nodes, 0, instance(state="MASTER", priority=150, version=3,
-                                advert_int=0.5), algo, weights)
+                                advert_int=0.5), algo, weights, extra)
     m.start()
     assert wait_for(m.has_vip, 8), m.log()
     return m
@@ -252,3 +254,36 @@ def test_a_killed_real_server_gets_nothing_until_back(nodes, real_servers,
     assert wait_for(lambda: "Adding service [%s]:tcp:%d" % (REAL[1], PORT)
                     in m.log(), 5), m.log()
     assert names(client(12)) == {"a": 4, "b": 4, "c": 4}
+
+
+def test_persistence_keeps_each_client_on_one_server(nodes, real_servers,
+                                                    client):
+    master_up(nodes, "rr", extra="persistence_timeout 30;")
+
+    got = client(6, CLIENTS[:6])
+    per = collections.defaultdict(set)
+    for src, name in got:
+        assert not name.startswith("error"), got
+        per[src].add(name)
+    # without persistence rr would give every client all three
+    assert all(len(v) == 1 for v in per.values()), per
+    assert len(set().union(*per.values())) >= 2
+
+
+def test_sorry_server_answers_when_every_real_server_is_down(
+        nodes, real_servers, client):
+    m = master_up(nodes, "rr", extra="sorry_server %s %d;" % (SORRY, PORT))
+    real_servers.start("s")
+    assert wait_for(lambda: "checks started" in m.log(), 5)
+    assert set(names(client(6))) == {"a", "b", "c"}
+
+    for name in "abc":
+        real_servers.kill(name)
+    assert wait_for(lambda: m.log().count("Removing service") >= 3, 6), \
+        m.log()
+    assert names(client(4)) == {"s": 4}
+
+    real_servers.start("a")
+    assert wait_for(lambda: "Adding service [%s]:tcp:%d" % (REAL[0], PORT)
+                    in m.log(), 5), m.log()
+    assert names(client(4)) == {"a": 4}
