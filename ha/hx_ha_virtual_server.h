@@ -186,15 +186,6 @@ typedef struct {
 hx_ha_vs_main_conf_t *hx_ha_vs_cycle_conf(hx_cycle_t *cycle);
 
 /*
- * Writes vs as resolved (defaults filled in, addresses in keepalived's
- * "[ip]:tcp:port" form) into b, so that two spellings of one
- * configuration can be compared; returns the end of what was written,
- * never past last.
- */
-uint8_t *hx_ha_vs_print(hx_ha_vs_conf_t *vs, uint8_t *b, uint8_t *last);
-
-
-/*
  * hx_ha_check_run.c: the VRRP runtime calls it when an instance adds or
  * removes its VIPs, so that the checks of ha_suspend virtual servers run
  * only while this node holds their address.
