@@ -1650,6 +1650,12 @@ hx_http_parse_chunked(hx_http_chunked_t *ctx, hx_buf_t *b)
             state = ch_trailer;
             break;
         }
+
+        if (state == ch_trailer && ctx->trailers) {
+            /* the trailer fields are the caller's (proxy_pass_trailers) */
+            p++;
+            goto trailers;
+        }
     }
 
 data:
@@ -1691,10 +1697,14 @@ data:
 
 last:
 
+    p++;
+
+trailers:
+
     ctx->state = ch_chunk_start;
     ctx->size = 0;
     ctx->length = 0;
-    b->pos = p + 1;
+    b->pos = p;
 
     return HX_DONE;
 

@@ -149,6 +149,9 @@ typedef struct {
     hx_uint_t        state;
     off_t            size;       /* bytes of data left in this chunk */
     off_t            length;     /* a lower bound of what is still to come */
+
+    /* set by the caller: stop before the trailer section, keep it */
+    unsigned         trailers:1;
 } hx_http_chunked_t;
 
 /*
@@ -156,6 +159,10 @@ typedef struct {
  * b->pos (the caller consumes min(size, available) and calls again),
  * HX_DONE after the last chunk and trailers, HX_AGAIN for more input, or
  * HX_ERROR for invalid framing (bad size, overflow, missing CRLF).
+ * With ctx->trailers set, HX_DONE comes as soon as the last-chunk line
+ * ends, with b->pos at the first byte of the trailer section: the caller
+ * reads that section itself (hx_http_parse_header_line up to its empty
+ * line).  Without it, the trailer section is skipped.
  */
 hx_int_t hx_http_parse_chunked(hx_http_chunked_t *ctx, hx_buf_t *b);
 

@@ -103,7 +103,8 @@ typedef struct {
 typedef struct {
     hx_http_status_t               status;
     hx_http_chunked_t              chunked;
-    hx_http_parser_t               parser;      /* header lines */
+    hx_http_parser_t               parser;      /* header, trailer lines */
+    hx_buf_t                      *trailers;    /* the trailer section */
     hx_http_proxy_vars_t           vars;
 
     off_t                          internal_body_length;

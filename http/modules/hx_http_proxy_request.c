@@ -345,6 +345,7 @@ hx_http_proxy_reinit_request(hx_http_request_t *r)
     hx_memzero(&ctx->status, sizeof(hx_http_status_t));
     hx_memzero(&ctx->chunked, sizeof(hx_http_chunked_t));
     hx_memzero(&ctx->parser, sizeof(hx_http_parser_t));
+    ctx->trailers = NULL;
 
     r->upstream->process_header = hx_http_proxy_process_status_line;
     r->upstream->pipe->input_filter = hx_http_proxy_copy_filter;

@@ -9,6 +9,13 @@
  * bytes.  Interim responses (1xx other than 101) are read and dropped:
  * the backend's final answer follows them in the same stream.
  *
+ * With proxy_pass_trailers, the chunked parser stops where the trailer
+ * section begins; its bytes are copied into a buffer of proxy_buffer_size
+ * (the same limit as the header) and parsed there with the header-line
+ * parser, since the section may span any number of reads and the pipe's
+ * raw buffers do not stay put.  An invalid or oversized section makes the
+ * response invalid, as in nginx: the client's chunked body is cut short.
+ *
  * Framing decides keep-alive: the backend connection may go back to the
  * pool only when the body ended exactly where its framing said, and the
  * backend did not say "Connection: close"; any byte beyond that end is
@@ -26,13 +33,19 @@
 
 static hx_int_t hx_http_proxy_process_header(hx_http_request_t *r);
 static hx_int_t hx_http_proxy_add_header_line(hx_http_request_t *r,
-    hx_http_proxy_ctx_t *ctx, hx_table_elt_t **hp);
+    hx_http_parser_t *p, hx_list_t *list, hx_table_elt_t **hp);
+static void hx_http_proxy_invalid_line(hx_http_request_t *r,
+    hx_http_parser_t *p, const char *what);
 static hx_int_t hx_http_proxy_header_done(hx_http_request_t *r,
     hx_http_proxy_ctx_t *ctx);
 static hx_int_t hx_http_proxy_chunked_filter(hx_http_upstream_pipe_t *p,
     hx_buf_t *raw);
 static hx_int_t hx_http_proxy_non_buffered_chunked_filter(void *data,
     ssize_t bytes);
+static hx_int_t hx_http_proxy_chunked_done(hx_http_request_t *r,
+    hx_http_proxy_ctx_t *ctx, hx_buf_t *buf);
+static hx_int_t hx_http_proxy_process_trailers(hx_http_request_t *r,
+    hx_http_proxy_ctx_t *ctx, hx_buf_t *buf);
 
 
 hx_int_t
@@ -143,7 +156,10 @@ hx_http_proxy_process_header(hx_http_request_t *r)
                 continue;
             }
 
-            if (hx_http_proxy_add_header_line(r, ctx, &h) != HX_OK) {
+            if (hx_http_proxy_add_header_line(r, &ctx->parser,
+                                              &u->headers_in.headers, &h)
+                != HX_OK)
+            {
                 return HX_ERROR;
             }
 
@@ -189,29 +205,21 @@ hx_http_proxy_process_header(hx_http_request_t *r)
 
         /* rc == HX_HTTP_PARSE_INVALID_HEADER */
 
-        hx_log_error(HX_LOG_ERR, r->connection->log, 0,
-                     "upstream sent invalid header: \"%*s\\x%02xd...\"",
-                     (size_t) (ctx->parser.header_end
-                               - ctx->parser.header_name_start),
-                     ctx->parser.header_name_start,
-                     (int) *ctx->parser.header_end);
+        hx_http_proxy_invalid_line(r, &ctx->parser, "header");
 
         return HX_HTTP_UPSTREAM_INVALID_HEADER;
     }
 }
 
 
-/* the line just parsed, copied into the request's pool */
+/* the line just parsed, copied into the request's pool, added to list */
 static hx_int_t
-hx_http_proxy_add_header_line(hx_http_request_t *r, hx_http_proxy_ctx_t *ctx,
-    hx_table_elt_t **hp)
+hx_http_proxy_add_header_line(hx_http_request_t *r, hx_http_parser_t *p,
+    hx_list_t *list, hx_table_elt_t **hp)
 {
-    hx_table_elt_t     *h;
-    hx_http_parser_t   *p;
+    hx_table_elt_t  *h;
 
-    p = &ctx->parser;
-
-    h = hx_list_push(&r->upstream->headers_in.headers);
+    h = hx_list_push(list);
     if (h == NULL) {
         return HX_ERROR;
     }
@@ -245,11 +253,26 @@ hx_http_proxy_add_header_line(hx_http_request_t *r, hx_http_proxy_ctx_t *ctx,
     }
 
     hx_log_debug(HX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                 "http proxy header: \"%V: %V\"", &h->key, &h->value);
+                 "http proxy %s: \"%V: %V\"",
+                 list == &r->upstream->headers_in.headers
+                 ? "header" : "trailer",
+                 &h->key, &h->value);
 
     *hp = h;
 
     return HX_OK;
+}
+
+
+/* logs the bad line up to the byte the parser refused */
+static void
+hx_http_proxy_invalid_line(hx_http_request_t *r, hx_http_parser_t *p,
+    const char *what)
+{
+    hx_log_error(HX_LOG_ERR, r->connection->log, 0,
+                 "upstream sent invalid %s: \"%*s\\x%02xd...\"", what,
+                 (size_t) (p->header_end - p->header_name_start),
+                 p->header_name_start, (int) *p->header_end);
 }
 
 
@@ -361,6 +384,8 @@ hx_http_proxy_input_filter_init(void *data)
 
     } else if (u->headers_in.chunked) {
 
+        ctx->chunked.trailers = u->conf->pass_trailers ? 1 : 0;
+
         u->pipe->input_filter = hx_http_proxy_chunked_filter;
         u->pipe->length = 3;
 
@@ -465,11 +490,9 @@ hx_http_proxy_chunked_filter(hx_http_upstream_pipe_t *p, hx_buf_t *raw)
     off_t                 n;
     hx_int_t              rc;
     hx_http_request_t    *r;
-    hx_http_upstream_t   *u;
     hx_http_proxy_ctx_t  *ctx;
 
     r = p->input_ctx;
-    u = r->upstream;
     ctx = hx_http_get_module_ctx(r, hx_http_proxy_module);
 
     if (ctx == NULL) {
@@ -481,7 +504,9 @@ hx_http_proxy_chunked_filter(hx_http_upstream_pipe_t *p, hx_buf_t *raw)
         return HX_OK;
     }
 
-    for ( ;; ) {
+    /* once in the trailer section, the chunk parser has had its say */
+
+    while (ctx->trailers == NULL) {
 
         rc = hx_http_parse_chunked(&ctx->chunked, raw);
 
@@ -504,20 +529,7 @@ hx_http_proxy_chunked_filter(hx_http_upstream_pipe_t *p, hx_buf_t *raw)
         }
 
         if (rc == HX_DONE) {
-
-            u->keepalive = !u->headers_in.connection_close;
-
-            if (raw->pos != raw->last) {
-                hx_log_error(HX_LOG_WARN, p->log, 0,
-                             "upstream sent data after final chunk");
-                u->keepalive = 0;
-            }
-
-            raw->pos = raw->last;
-            p->length = 0;
-            p->upstream_done = 1;
-
-            return HX_OK;
+            break;
         }
 
         if (rc == HX_AGAIN) {
@@ -532,6 +544,24 @@ hx_http_proxy_chunked_filter(hx_http_upstream_pipe_t *p, hx_buf_t *raw)
 
         return HX_ERROR;
     }
+
+    rc = hx_http_proxy_chunked_done(r, ctx, raw);
+
+    if (rc == HX_ERROR) {
+        return HX_ERROR;
+    }
+
+    raw->pos = raw->last;
+
+    if (rc == HX_AGAIN) {
+        p->length = 1;
+        return HX_OK;
+    }
+
+    p->length = 0;
+    p->upstream_done = 1;
+
+    return HX_OK;
 }
 
 
@@ -628,7 +658,7 @@ hx_http_proxy_non_buffered_chunked_filter(void *data, ssize_t bytes)
         ll = &cl->next;
     }
 
-    for ( ;; ) {
+    while (ctx->trailers == NULL) {
 
         rc = hx_http_parse_chunked(&ctx->chunked, buf);
 
@@ -664,21 +694,11 @@ hx_http_proxy_non_buffered_chunked_filter(void *data, ssize_t bytes)
         }
 
         if (rc == HX_DONE) {
-
-            u->keepalive = !u->headers_in.connection_close;
-            u->length = 0;
-
-            if (buf->pos != buf->last) {
-                hx_log_error(HX_LOG_WARN, r->connection->log, 0,
-                             "upstream sent data after final chunk");
-                u->keepalive = 0;
-            }
-
             break;
         }
 
         if (rc == HX_AGAIN) {
-            break;
+            return HX_OK;
         }
 
         /* rc == HX_ERROR */
@@ -689,7 +709,132 @@ hx_http_proxy_non_buffered_chunked_filter(void *data, ssize_t bytes)
         return HX_ERROR;
     }
 
+    rc = hx_http_proxy_chunked_done(r, ctx, buf);
+
+    if (rc == HX_ERROR) {
+        return HX_ERROR;
+    }
+
+    u->length = (rc == HX_AGAIN) ? 1 : 0;
+
     return HX_OK;
+}
+
+
+/*
+ * After the last chunk (or more bytes of the trailer section): HX_OK when
+ * the response is complete, with keep-alive decided and buf->pos past
+ * its end; HX_AGAIN while the trailer section goes on (all of buf
+ * taken); HX_ERROR for an invalid or too big trailer section.
+ */
+static hx_int_t
+hx_http_proxy_chunked_done(hx_http_request_t *r, hx_http_proxy_ctx_t *ctx,
+    hx_buf_t *buf)
+{
+    hx_int_t             rc;
+    hx_http_upstream_t  *u;
+
+    u = r->upstream;
+
+    if (ctx->chunked.trailers) {
+        rc = hx_http_proxy_process_trailers(r, ctx, buf);
+
+        if (rc != HX_OK) {
+            return rc;
+        }
+    }
+
+    u->keepalive = !u->headers_in.connection_close;
+
+    if (buf->pos != buf->last) {
+        hx_log_error(HX_LOG_WARN, r->connection->log, 0,
+                     "upstream sent data after %s",
+                     ctx->chunked.trailers ? "trailers" : "final chunk");
+        u->keepalive = 0;
+    }
+
+    return HX_OK;
+}
+
+
+/*
+ * Copies what buf holds of the trailer section into ctx->trailers (made
+ * on the first call, proxy_buffer_size bytes) and parses the lines there
+ * into u->headers_in.trailers.  Returns HX_OK at the section's empty
+ * line, buf->pos just past it; HX_AGAIN with all of buf taken; HX_ERROR
+ * for an invalid line or a section that does not fit.
+ */
+static hx_int_t
+hx_http_proxy_process_trailers(hx_http_request_t *r, hx_http_proxy_ctx_t *ctx,
+    hx_buf_t *buf)
+{
+    size_t               len;
+    hx_int_t             rc;
+    hx_buf_t            *b;
+    hx_table_elt_t      *h;
+    hx_http_upstream_t  *u;
+
+    u = r->upstream;
+
+    if (ctx->trailers == NULL) {
+        ctx->trailers = hx_create_temp_buf(r->pool, u->conf->buffer_size);
+        if (ctx->trailers == NULL) {
+            return HX_ERROR;
+        }
+
+        hx_memzero(&ctx->parser, sizeof(hx_http_parser_t));
+    }
+
+    b = ctx->trailers;
+
+    len = hx_min((size_t) (buf->last - buf->pos), (size_t) (b->end - b->last));
+    b->last = hx_cpymem(b->last, buf->pos, len);
+
+    for ( ;; ) {
+
+        rc = hx_http_parse_header_line(&ctx->parser, b, 1);
+
+        if (rc == HX_OK) {
+            if (hx_http_proxy_add_header_line(r, &ctx->parser,
+                                              &u->headers_in.trailers, &h)
+                != HX_OK)
+            {
+                return HX_ERROR;
+            }
+
+            continue;
+        }
+
+        if (rc == HX_HTTP_PARSE_HEADER_DONE) {
+
+            /* what was copied beyond the empty line stays in buf */
+
+            buf->pos += len - (b->last - b->pos);
+
+            hx_log_debug(HX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                         "http proxy trailers done");
+
+            return HX_OK;
+        }
+
+        if (rc == HX_AGAIN) {
+            buf->pos += len;
+
+            if (b->last == b->end) {
+                hx_log_error(HX_LOG_ERR, r->connection->log, 0,
+                             "upstream sent too big trailers");
+                return HX_ERROR;
+            }
+
+            return HX_AGAIN;
+        }
+
+        /* rc == HX_HTTP_PARSE_INVALID_HEADER */
+
+        hx_http_proxy_invalid_line(r, &ctx->parser, "trailer");
+
+        return HX_ERROR;
+    }
 }
 
 

@@ -21,6 +21,9 @@ CONF = """
     log_format up '$uri $status "$upstream_addr" "$upstream_status" '
                   '$upstream_response_length';
 
+    log_format trailers '$uri "$upstream_trailer_x_trailer" '
+                        '"$upstream_trailer_x_secret"';
+
     proxy_set_header X-From-Http yes;
 
     upstream pool {
@@ -87,6 +90,27 @@ CONF = """
             proxy_pass http://raw;
         }
 
+        location /trailers/ {
+            proxy_pass_trailers on;
+            proxy_hide_header X-Secret;
+            access_log logs/trailers.log trailers;
+            proxy_pass http://raw;
+        }
+
+        location /trailers-unbuffered/ {
+            proxy_pass_trailers on;
+            proxy_hide_header X-Secret;
+            proxy_buffering off;
+            access_log logs/trailers.log trailers;
+            proxy_pass http://raw;
+        }
+
+        location /trailers-small/ {
+            proxy_pass_trailers on;
+            proxy_buffer_size 1k;
+            proxy_pass http://raw;
+        }
+
         location /small-buffers/ {
             proxy_buffer_size 1k;
             proxy_buffers 4 1k;
@@ -136,6 +160,9 @@ def raw_handler(conn, head):
                      b"0\r\nX-Trailer: t\r\n\r\n")
         return True
 
+    if path.startswith("/trailers"):
+        return trailers_handler(conn, path.split("/")[-1])
+
     if path.startswith("/raw/bad-chunk"):
         conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                      b"5\r\nhello\r\nzz\r\n")
@@ -177,6 +204,42 @@ def raw_handler(conn, head):
                      b"Upgrade: websocket\r\nConnection: upgrade\r\n\r\n")
         data = conn.recv(65536)
         conn.sendall(b"echo:" + data)
+        return False
+
+    conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+    return True
+
+
+def trailers_handler(conn, name):
+    """Chunked answers with trailer sections, some cut across writes."""
+    head = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+            b"Trailer: X-Trailer, X-Secret, X-Other\r\n\r\n"
+            b"5\r\nhello\r\n6\r\n world\r\n")
+
+    if name == "split":
+        # the trailer section comes in pieces, cut inside lines
+        for part in (head + b"0\r\nX-Tra", b"iler: t\r\nX-Secret: s\r",
+                     b"\nX-Other:  o \r\n", b"\r\n"):
+            conn.sendall(part)
+            time.sleep(0.1)
+        return True
+
+    if name == "one":
+        conn.sendall(head + b"0\r\nX-Trailer: t\r\nX-Secret: s\r\n"
+                            b"X-Other: o\r\n\r\n")
+        return True
+
+    if name == "none":
+        conn.sendall(head + b"0\r\n\r\n")
+        return True
+
+    if name == "bad":
+        conn.sendall(head + b"0\r\nX Trailer: t\r\n\r\n")
+        return False
+
+    if name == "big":
+        conn.sendall(head + b"0\r\nX-Trailer: " + b"x" * 2048
+                     + b"\r\n\r\n")
         return False
 
     conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
@@ -348,6 +411,90 @@ def test_backend_trailers_are_not_passed_on_by_default(proxy, path):
     assert out.startswith(b"HTTP/1.1 200 ")
     assert b"X-Trailer" not in out
     assert out.endswith(b"\r\n0\r\n\r\n")
+
+
+@pytest.mark.parametrize("path", ["/trailers/split", "/trailers/one",
+                                  "/trailers-unbuffered/split",
+                                  "/trailers-unbuffered/one"])
+def test_backend_trailers_are_passed_with_proxy_pass_trailers(proxy, path):
+    # after the last chunk, less the proxy_hide_header'd field
+    hanx, backends, raw_backend = proxy
+
+    out = raw_request(hanx.port(), "GET %s HTTP/1.1\r\nHost: localhost\r\n"
+                                   "Connection: close\r\n\r\n" % path)
+
+    head, _, body = out.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert b"Transfer-Encoding: chunked" in head
+    assert b"Content-Length" not in head
+    assert body.replace(b"\r\n", b"|").endswith(
+        b"|0|X-Trailer: t|X-Other: o||")
+    assert b"hello" in body and b"world" in body
+    assert b"X-Secret" not in body
+
+
+def test_passed_trailers_keep_the_backend_connection(proxy):
+    hanx, backends, raw_backend = proxy
+
+    with Connection(hanx.port()) as c:
+        for _ in range(3):
+            r = req11(c, "/trailers/split")
+            assert r.status == 200
+            assert r.body == b"hello world"
+
+    assert raw_backend.connections == 1
+
+
+def test_no_trailer_fields_end_the_body_bare(proxy):
+    hanx, backends, raw_backend = proxy
+
+    out = raw_request(hanx.port(), "GET /trailers/none HTTP/1.1\r\n"
+                                   "Host: x\r\nConnection: close\r\n\r\n")
+
+    assert out.endswith(b"\r\n0\r\n\r\n")
+
+
+@pytest.mark.parametrize("path", ["/trailers/split",
+                                  "/trailers-unbuffered/one"])
+def test_http10_client_gets_the_body_without_trailers(proxy, path):
+    hanx, backends, raw_backend = proxy
+
+    out = raw_request(hanx.port(), "GET %s HTTP/1.0\r\n\r\n" % path)
+
+    head, _, body = out.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert b"Transfer-Encoding" not in head
+    assert body == b"hello world"
+
+
+def test_upstream_trailer_variables_are_logged(proxy):
+    hanx, backends, raw_backend = proxy
+
+    get(hanx.port(), "/trailers/split")
+    get(hanx.port(), "/trailers-unbuffered/one")
+
+    hanx.stop()
+    log = hanx.read_file("logs/trailers.log")
+    # hidden from the client, still seen by $upstream_trailer_*
+    assert '/trailers/split "t" "s"' in log
+    assert '/trailers-unbuffered/one "t" "s"' in log
+
+
+@pytest.mark.parametrize("path,message", [
+    ("/trailers/bad", "upstream sent invalid trailer"),
+    ("/trailers-unbuffered/bad", "upstream sent invalid trailer"),
+    ("/trailers-small/big", "upstream sent too big trailers")])
+def test_invalid_trailers_cut_the_client_response(proxy, path, message):
+    hanx, backends, raw_backend = proxy
+
+    out = raw_request(hanx.port(), "GET %s HTTP/1.1\r\nHost: x\r\n"
+                                   "Connection: close\r\n\r\n" % path)
+
+    # the header may not even have left: nothing is flushed before the end
+    assert out == b"" or out.startswith(b"HTTP/1.1 200 ")
+    assert not out.endswith(b"\r\n0\r\n\r\n")
+    assert b"X-Trailer" not in out.partition(b"\r\n\r\n")[2]
+    hanx.wait_for_log(message)
 
 
 def test_chunked_response_to_http10_client_until_close(proxy):

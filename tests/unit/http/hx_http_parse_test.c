@@ -393,9 +393,14 @@ Test(header_line, hash_is_of_lowercased_name)
 }
 
 
-/* decodes a chunked body fed in pieces of "step" bytes */
+/*
+ * Decodes a chunked body fed in pieces of "step" bytes, keeping the
+ * trailer section for the caller when keep is set; *end is where the
+ * parser left b->pos when it returned.
+ */
 static hx_int_t
-dechunk(const char *body, size_t len, size_t step, char *out, size_t *olen)
+dechunk_keep(const char *body, size_t len, size_t step, hx_uint_t keep,
+    char *out, size_t *olen, size_t *end)
 {
     hx_int_t           rc;
     hx_buf_t           b;
@@ -403,6 +408,7 @@ dechunk(const char *body, size_t len, size_t step, char *out, size_t *olen)
     hx_http_chunked_t  ctx;
 
     hx_memzero(&ctx, sizeof(ctx));
+    ctx.trailers = keep ? 1 : 0;
     hx_memzero(&b, sizeof(b));
     b.pos = (uint8_t *) body;
     fed = hx_min(step, len);
@@ -423,7 +429,7 @@ dechunk(const char *body, size_t len, size_t step, char *out, size_t *olen)
 
         if (rc == HX_AGAIN) {
             if (fed == len) {
-                return HX_AGAIN;
+                break;
             }
 
             fed = hx_min(fed + step, len);
@@ -431,8 +437,21 @@ dechunk(const char *body, size_t len, size_t step, char *out, size_t *olen)
             continue;
         }
 
-        return rc;
+        break;
     }
+
+    *end = b.pos - (uint8_t *) body;
+
+    return rc;
+}
+
+
+static hx_int_t
+dechunk(const char *body, size_t len, size_t step, char *out, size_t *olen)
+{
+    size_t  end;
+
+    return dechunk_keep(body, len, step, 0, out, olen, &end);
 }
 
 
@@ -462,6 +481,90 @@ Test(chunked, refuses_bad_framing)
     cr_assert_eq(dechunk("ffffffffffffffffff\r\n", 20, 20, out, &olen),
                  HX_ERROR);
     cr_assert_eq(dechunk("5\r\nhel", 6, 6, out, &olen), HX_AGAIN);
+}
+
+
+Test(chunked, skips_the_trailer_section_unless_kept)
+{
+    const char  *body = "2\r\nok\r\n0\r\nX-A: 1\r\n\r\n";
+    char         out[64];
+    size_t       olen, end;
+
+    cr_assert_eq(dechunk_keep(body, strlen(body), strlen(body), 0, out,
+                              &olen, &end), HX_DONE);
+    cr_assert_eq(end, strlen(body));
+}
+
+
+Test(chunked, kept_trailers_start_where_done_leaves_off)
+{
+    static const struct {
+        const char  *body;
+        const char  *section;
+    } cases[] = {
+        { "5\r\nhello\r\n0\r\nX-A: 1\r\nX-B: 2\r\n\r\n",
+          "X-A: 1\r\nX-B: 2\r\n\r\n" },
+        { "5\r\nhello\r\n0;ext=1\r\nX-A: 1\r\n\r\n", "X-A: 1\r\n\r\n" },
+        { "5\nhello\n0\nX-A: 1\n\n", "X-A: 1\n\n" },
+        { "5\r\nhello\r\n0\r\n\r\n", "\r\n" },
+        { "5\r\nhello\r\n00\r\n\r\nnext", "\r\nnext" },
+    };
+    char         out[64];
+    size_t       i, step, len, olen, end;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        len = strlen(cases[i].body);
+
+        for (step = 1; step <= len; step++) {
+            cr_assert_eq(dechunk_keep(cases[i].body, len, step, 1, out,
+                                      &olen, &end),
+                         HX_DONE, "case %zu step %zu", i, step);
+            cr_assert_eq(olen, 5);
+            cr_assert(memcmp(out, "hello", 5) == 0);
+            cr_assert_str_eq(cases[i].body + end, cases[i].section,
+                             "case %zu step %zu", i, step);
+        }
+    }
+}
+
+
+Test(chunked, kept_section_reads_as_header_lines)
+{
+    const char        *body = "0\r\nX-A:  1 \r\nX Bad: 2\r\n\r\n";
+    char               out[8];
+    size_t             olen, end;
+    hx_buf_t           b;
+    hx_http_parser_t   p;
+
+    cr_assert_eq(dechunk_keep(body, strlen(body), 1, 1, out, &olen, &end),
+                 HX_DONE);
+    cr_assert_eq(olen, 0);
+
+    hx_memzero(&p, sizeof(p));
+    hx_memzero(&b, sizeof(b));
+    b.pos = (uint8_t *) body + end;
+    b.last = (uint8_t *) body + strlen(body);
+
+    cr_assert_eq(hx_http_parse_header_line(&p, &b, 1), HX_OK);
+    cr_assert_eq(p.header_name_end - p.header_name_start, 3);
+    cr_assert_eq(p.header_end - p.header_start, 1);
+    cr_assert_eq(*p.header_start, '1');
+
+    cr_assert_eq(hx_http_parse_header_line(&p, &b, 1),
+                 HX_HTTP_PARSE_INVALID_HEADER);
+}
+
+
+Test(chunked, kept_trailers_leave_framing_errors_as_they_were)
+{
+    char    out[64];
+    size_t  olen, end;
+
+    cr_assert_eq(dechunk_keep("0\rX", 3, 3, 1, out, &olen, &end), HX_ERROR);
+    cr_assert_eq(dechunk_keep("5\r\nhel", 6, 6, 1, out, &olen, &end),
+                 HX_AGAIN);
+    cr_assert_eq(dechunk_keep("0\r\n", 3, 3, 1, out, &olen, &end), HX_DONE);
+    cr_assert_eq(end, 3);
 }
 
 

@@ -5,7 +5,8 @@
  * and HTTP/1.0 answers, invalid lines, and the body framing each header
  * leads to: Content-Length, chunked and until-close bodies through the
  * pipe and the unbuffered filters, with keep-alive allowed only when the
- * body ended exactly where its framing said.
+ * body ended exactly where its framing said.  With proxy_pass_trailers
+ * the trailer section is kept, at any split, within proxy_buffer_size.
  */
 
 #include "hx_http_upstream_fixture.h"
@@ -182,9 +183,20 @@ Test(http_proxy_response, switching_protocols_upgrades_only_when_asked)
 
 /* ---- body framing ---------------------------------------------------- */
 
-/* runs the pipe's input filter on text as one raw buffer */
+/* the backend's header says chunked; the body filters are set up */
+static void
+hxr_chunked(hx_http_request_t *r)
+{
+    cr_assert_eq(hxu_feed(r, "HTTP/1.1 200 OK\r\n"
+                             "Transfer-Encoding: chunked\r\n\r\n", 0), HX_OK);
+    cr_assert_eq(r->upstream->headers_in.content_length_n, -1);
+    cr_assert_eq(hx_http_proxy_input_filter_init(r), HX_OK);
+}
+
+
+/* runs the pipe's input filter on text as one raw buffer: rc expected */
 static hx_buf_t *
-hxr_pipe_input(hx_http_request_t *r, const char *text)
+hxr_pipe_feed(hx_http_request_t *r, const char *text, hx_int_t rc)
 {
     size_t    len;
     hx_buf_t *raw;
@@ -195,10 +207,34 @@ hxr_pipe_input(hx_http_request_t *r, const char *text)
     cr_assert_not_null(raw);
     raw->last = hx_cpymem(raw->pos, text, len);
 
-    cr_assert_eq(r->upstream->pipe->input_filter(r->upstream->pipe, raw),
-                 HX_OK);
+    cr_assert_eq(r->upstream->pipe->input_filter(r->upstream->pipe, raw), rc);
 
     return raw;
+}
+
+
+static hx_buf_t *
+hxr_pipe_input(hx_http_request_t *r, const char *text)
+{
+    return hxr_pipe_feed(r, text, HX_OK);
+}
+
+
+/* the pipe's filter on text, which must fail with msg logged */
+static void
+hxr_pipe_refuses(hx_http_request_t *r, const char *text, const char *msg)
+{
+    hxr_pipe_feed(r, text, HX_ERROR);
+    cr_assert(hxh_logged_has(msg), "no \"%s\" in: %s", msg, hxh_logged);
+}
+
+
+/* the pipe saw the body's end; keep-alive as expected */
+static void
+hxr_pipe_ended(hx_http_request_t *r, hx_uint_t keepalive)
+{
+    cr_assert_eq(r->upstream->pipe->upstream_done, 1);
+    cr_assert_eq(r->upstream->keepalive, keepalive);
 }
 
 
@@ -237,8 +273,7 @@ Test(http_proxy_response, content_length_body_ends_the_pipe_and_keeps_alive)
     cr_assert_eq(r->upstream->pipe->upstream_done, 0);
 
     hxr_pipe_input(r, "56789");
-    cr_assert_eq(r->upstream->pipe->upstream_done, 1);
-    cr_assert_eq(r->upstream->keepalive, 1);
+    hxr_pipe_ended(r, 1);
     cr_assert_str_eq(hxr_pipe_data(r), "0123456789");
 }
 
@@ -256,8 +291,7 @@ Test(http_proxy_response, bytes_beyond_content_length_are_dropped)
     hxr_pipe_input(r, "okayHTTP/1.1 200 OK\r\n\r\n");
 
     cr_assert_str_eq(hxr_pipe_data(r), "okay");
-    cr_assert_eq(r->upstream->pipe->upstream_done, 1);
-    cr_assert_eq(r->upstream->keepalive, 0);
+    hxr_pipe_ended(r, 0);
     cr_assert(hxh_logged_has("upstream sent more data than specified"));
 }
 
@@ -267,19 +301,14 @@ Test(http_proxy_response, chunked_body_is_decoded_through_the_pipe)
     hx_http_request_t  *r;
 
     r = hxr_request();
-
-    cr_assert_eq(hxu_feed(r, "HTTP/1.1 200 OK\r\n"
-                             "Transfer-Encoding: chunked\r\n\r\n", 0), HX_OK);
-    cr_assert_eq(r->upstream->headers_in.content_length_n, -1);
-    cr_assert_eq(hx_http_proxy_input_filter_init(r), HX_OK);
+    hxr_chunked(r);
 
     hxr_pipe_input(r, "5\r\nhel");
     hxr_pipe_input(r, "lo\r\n6;x=y\r\n world\r\n");
     cr_assert_eq(r->upstream->pipe->upstream_done, 0);
 
     hxr_pipe_input(r, "0\r\nTrailer: t\r\n\r\n");
-    cr_assert_eq(r->upstream->pipe->upstream_done, 1);
-    cr_assert_eq(r->upstream->keepalive, 1);
+    hxr_pipe_ended(r, 1);
     cr_assert_str_eq(hxr_pipe_data(r), "hello world");
 }
 
@@ -289,15 +318,11 @@ Test(http_proxy_response, data_after_the_last_chunk_spoils_keepalive)
     hx_http_request_t  *r;
 
     r = hxr_request();
-
-    cr_assert_eq(hxu_feed(r, "HTTP/1.1 200 OK\r\n"
-                             "Transfer-Encoding: chunked\r\n\r\n", 0), HX_OK);
-    cr_assert_eq(hx_http_proxy_input_filter_init(r), HX_OK);
+    hxr_chunked(r);
 
     hxr_pipe_input(r, "2\r\nok\r\n0\r\n\r\nHTTP/1.1 200 OK\r\n\r\n");
 
-    cr_assert_eq(r->upstream->pipe->upstream_done, 1);
-    cr_assert_eq(r->upstream->keepalive, 0);
+    hxr_pipe_ended(r, 0);
     cr_assert_str_eq(hxr_pipe_data(r), "ok");
     cr_assert(hxh_logged_has("upstream sent data after final chunk"));
 }
@@ -305,22 +330,12 @@ Test(http_proxy_response, data_after_the_last_chunk_spoils_keepalive)
 
 Test(http_proxy_response, invalid_chunk_is_an_error)
 {
-    hx_buf_t           *raw;
     hx_http_request_t  *r;
 
     r = hxr_request();
+    hxr_chunked(r);
 
-    cr_assert_eq(hxu_feed(r, "HTTP/1.1 200 OK\r\n"
-                             "Transfer-Encoding: chunked\r\n\r\n", 0), HX_OK);
-    cr_assert_eq(hx_http_proxy_input_filter_init(r), HX_OK);
-
-    raw = hx_create_temp_buf(r->pool, 16);
-    cr_assert_not_null(raw);
-    raw->last = hx_cpymem(raw->pos, "zz\r\n", 4);
-
-    cr_assert_eq(r->upstream->pipe->input_filter(r->upstream->pipe, raw),
-                 HX_ERROR);
-    cr_assert(hxh_logged_has("upstream sent invalid chunked response"));
+    hxr_pipe_refuses(r, "zz\r\n", "upstream sent invalid chunked response");
 }
 
 
@@ -375,9 +390,7 @@ Test(http_proxy_response, unbuffered_chunked_filter_passes_data_only)
     r = hxr_request();
     u = r->upstream;
 
-    cr_assert_eq(hxu_feed(r, "HTTP/1.1 200 OK\r\n"
-                             "Transfer-Encoding: chunked\r\n\r\n", 0), HX_OK);
-    cr_assert_eq(hx_http_proxy_input_filter_init(r), HX_OK);
+    hxr_chunked(r);
 
     /* a fresh buffer, the body read into it in one go */
 
@@ -403,4 +416,181 @@ Test(http_proxy_response, unbuffered_chunked_filter_passes_data_only)
     cr_assert_str_eq(got, "abcde");
     cr_assert_eq(u->length, 0);
     cr_assert_eq(u->keepalive, 1);
+}
+
+
+/* ---- proxy_pass_trailers ---------------------------------------------- */
+
+#define HXR_TRAILERS_CONF                                                     \
+    HXU_HTTP("",                                                              \
+        "location / { proxy_pass_trailers on; proxy_hide_header X-Hidden;"   \
+        " proxy_buffer_size 1k; proxy_buffers 4 1k;"                          \
+        " proxy_pass http://127.0.0.1:9001; }"                                \
+        "location /small/ { proxy_pass_trailers on; proxy_buffer_size 32;"    \
+        " proxy_buffers 4 64;"                                              \
+        " proxy_pass http://127.0.0.1:9001; }")
+
+
+/* a request whose chunked response header has been read */
+static hx_http_request_t *
+hxr_trailers_request(const char *uri)
+{
+    hx_http_request_t  *r;
+
+    hxh_parse_ok(HXR_TRAILERS_CONF);
+
+    r = hxu_request(uri, NULL);
+
+    hxr_chunked(r);
+
+    return r;
+}
+
+
+/* "name: value|" for each entry of list */
+static char *
+hxr_fields(hx_http_request_t *r, hx_list_t *list)
+{
+    char            *s, *p;
+    hx_list_iter_t   it;
+    hx_table_elt_t  *h;
+
+    s = (char *) hx_pcalloc(r->pool, 4096);
+    cr_assert_not_null(s);
+    p = s;
+
+    hx_list_iter_init(&it, list);
+
+    while ((h = hx_list_iter_next(&it)) != NULL) {
+        p += sprintf(p, "%.*s: %.*s|", (int) h->key.len, h->key.data,
+                     (int) h->value.len, h->value.data);
+    }
+
+    return s;
+}
+
+
+Test(http_proxy_response, trailers_are_kept_across_pipe_reads)
+{
+    hx_http_request_t  *r;
+
+    r = hxr_trailers_request("/");
+
+    hxr_pipe_input(r, "5\r\nhello\r\n0\r\nX-A:  1 \r\nX-Hid");
+    cr_assert_eq(r->upstream->pipe->upstream_done, 0);
+    cr_assert_gt(r->upstream->pipe->length, 0);
+
+    hxr_pipe_input(r, "den: 2\r");
+    hxr_pipe_input(r, "\n");
+    cr_assert_eq(r->upstream->pipe->upstream_done, 0);
+
+    hxr_pipe_input(r, "\r\n");
+    hxr_pipe_ended(r, 1);
+    cr_assert_str_eq(hxr_pipe_data(r), "hello");
+
+    cr_assert_str_eq(hxr_fields(r, &r->upstream->headers_in.trailers),
+                     "X-A: 1|X-Hidden: 2|");
+
+    /* what the client gets: proxy_hide_header applies */
+
+    cr_assert_eq(hx_http_upstream_process_trailers(r, r->upstream), HX_OK);
+    cr_assert_str_eq(hxr_fields(r, &r->headers_out.trailers), "X-A: 1|");
+}
+
+
+Test(http_proxy_response, trailers_are_skipped_without_pass_trailers)
+{
+    hx_http_request_t  *r;
+
+    r = hxr_request();
+    hxr_chunked(r);
+
+    hxr_pipe_input(r, "2\r\nok\r\n0\r\nX-A: 1\r\n\r\n");
+
+    hxr_pipe_ended(r, 1);
+    cr_assert_str_eq(hxr_fields(r, &r->upstream->headers_in.trailers), "");
+
+    cr_assert_eq(hx_http_upstream_process_trailers(r, r->upstream), HX_OK);
+    cr_assert_str_eq(hxr_fields(r, &r->headers_out.trailers), "");
+}
+
+
+Test(http_proxy_response, empty_trailer_section_ends_the_body)
+{
+    hx_http_request_t  *r;
+
+    r = hxr_trailers_request("/");
+
+    hxr_pipe_input(r, "2\r\nok\r\n0\r\n\r\n");
+
+    hxr_pipe_ended(r, 1);
+    cr_assert_str_eq(hxr_fields(r, &r->upstream->headers_in.trailers), "");
+}
+
+
+Test(http_proxy_response, data_after_the_trailers_spoils_keepalive)
+{
+    hx_http_request_t  *r;
+
+    r = hxr_trailers_request("/");
+
+    hxr_pipe_input(r, "0\r\nX-A: 1\r\n\r\nHTTP/1.1 200 OK\r\n\r\n");
+
+    hxr_pipe_ended(r, 0);
+    cr_assert_str_eq(hxr_fields(r, &r->upstream->headers_in.trailers),
+                     "X-A: 1|");
+    cr_assert(hxh_logged_has("upstream sent data after trailers"));
+}
+
+
+
+Test(http_proxy_response, invalid_trailer_is_an_error)
+{
+    hxr_pipe_refuses(hxr_trailers_request("/"),
+                     "2\r\nok\r\n0\r\nX Bad: 1\r\n\r\n",
+                     "upstream sent invalid trailer: \"X");
+}
+
+
+Test(http_proxy_response, trailers_beyond_proxy_buffer_size_are_an_error)
+{
+    hx_http_request_t  *r;
+
+    r = hxr_trailers_request("/small/");
+
+    /* 32 bytes hold these lines one after the other, not all at once */
+    hxr_pipe_input(r, "0\r\nX-A: 0123456789\r\n");
+    hxr_pipe_refuses(r, "X-B: 0123456789\r\n\r\n",
+                     "upstream sent too big trailers");
+}
+
+
+Test(http_proxy_response, unbuffered_chunked_filter_keeps_trailers)
+{
+    size_t               i;
+    hx_http_request_t   *r;
+    hx_http_upstream_t  *u;
+    const char          *parts[] = { "3\r\nabc\r\n0\r\nX-", "A: 1\r\n",
+                                     "X-Hidden: 2\r\n\r" , "\n" };
+
+    r = hxr_trailers_request("/");
+    u = r->upstream;
+
+    u->buffer.start = hx_pnalloc(r->pool, 64);
+    cr_assert_not_null(u->buffer.start);
+    u->buffer.pos = u->buffer.start;
+    u->buffer.last = u->buffer.start;
+    u->buffer.end = u->buffer.start + 64;
+
+    for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        cr_assert_eq(u->length, 1, "before part %zu", i);
+
+        hx_memcpy(u->buffer.last, parts[i], strlen(parts[i]));
+        cr_assert_eq(u->input_filter(r, (ssize_t) strlen(parts[i])), HX_OK);
+    }
+
+    cr_assert_eq(u->length, 0);
+    cr_assert_eq(u->keepalive, 1);
+    cr_assert_str_eq(hxr_fields(r, &u->headers_in.trailers),
+                     "X-A: 1|X-Hidden: 2|");
 }
