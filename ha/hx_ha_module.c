@@ -795,13 +795,19 @@ hx_ha_conf_set_keyword_slot(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * keepalived's mail, SNMP, D-Bus and tuning keywords are common in real
+ * keepalived.conf files: refusing them would refuse the file, so they
+ * are read and -t warns that they do nothing.
+ */
 char *
 hx_ha_conf_ignore(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 {
     (void) conf;
 
-    hx_conf_log_error(HX_LOG_NOTICE, cf, 0,
-                      "\"%V\" is a keepalived keyword hanx ignores",
+    hx_conf_log_error(HX_LOG_WARN, cf, 0,
+                      "\"%V\" is a keepalived keyword hanx ignores: "
+                      "it has no effect",
                       &cmd->name);
 
     return HX_CONF_OK;
@@ -816,8 +822,9 @@ hx_ha_conf_ignore_block(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 
     (void) conf;
 
-    hx_conf_log_error(HX_LOG_NOTICE, cf, 0,
-                      "\"%V\" is a keepalived keyword hanx ignores",
+    hx_conf_log_error(HX_LOG_WARN, cf, 0,
+                      "\"%V\" is a keepalived keyword hanx ignores: "
+                      "it has no effect",
                       &cmd->name);
 
     save = *cf;

@@ -92,3 +92,24 @@ ha {
     r = ha.test_config()
     assert r.returncode == 0, r.stderr
     assert NO_VIP not in r.stderr
+
+
+def test_keepalived_keywords_that_do_nothing_are_warned_about(ha):
+    # mail alerts and SNMP are read so that a real keepalived.conf loads,
+    # but -t must say that they have no effect
+    ha.write_config(BASE.replace("ha {\n", """ha {
+    global_defs {
+        notification_email {
+            ops@example.com;
+        }
+        smtp_alert;
+        enable_snmp_vrrp;
+    }
+""", 1) % "")
+    r = ha.test_config()
+    assert r.returncode == 0, r.stderr
+    for word, line in (("notification_email", 9), ("smtp_alert", 12),
+                       ("enable_snmp_vrrp", 13)):
+        assert ('[warn] "%s" is a keepalived keyword hanx ignores: it has '
+                'no effect in' % word) in r.stderr, r.stderr
+        assert "hanx.conf:%d" % line in r.stderr, r.stderr
