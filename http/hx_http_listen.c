@@ -22,6 +22,7 @@
 #include <hx_core.h>
 #include <hx_event.h>
 #include <hx_http.h>
+#include <hx_listen_param.h>
 
 
 static hx_int_t hx_http_add_addresses(hx_conf_t *cf,
@@ -42,8 +43,6 @@ static hx_listening_t *hx_http_add_listening(hx_conf_t *cf,
     hx_http_conf_addr_t *addr);
 static hx_int_t hx_http_add_addrs(hx_conf_t *cf, hx_http_port_t *hport,
     hx_http_conf_addr_t *addr);
-static char *hx_http_listen_so_keepalive(hx_conf_t *cf, hx_str_t *value,
-    hx_http_listen_opt_t *lsopt);
 
 
 /*
@@ -55,11 +54,11 @@ hx_http_core_listen(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 {
     hx_http_core_srv_conf_t *cscf = conf;
 
-    char                  *rv;
     hx_str_t              *value, size;
     hx_url_t               u;
     hx_uint_t              n, i;
     hx_http_listen_opt_t   lsopt;
+    hx_listen_keepalive_t  ka;
 
     (void) cmd;
 
@@ -230,11 +229,16 @@ hx_http_core_listen(hx_conf_t *cf, hx_command_t *cmd, void *conf)
         }
 
         if (hx_strncmp(value[n].data, "so_keepalive=", 13) == 0) {
-            rv = hx_http_listen_so_keepalive(cf, &value[n], &lsopt);
-            if (rv != HX_CONF_OK) {
-                return rv;
+            if (hx_listen_parse_keepalive(cf, &value[n], &ka) != HX_OK) {
+                return HX_CONF_ERROR;
             }
 
+            lsopt.so_keepalive = ka.mode;
+            lsopt.tcp_keepidle = ka.idle;
+            lsopt.tcp_keepintvl = ka.intvl;
+            lsopt.tcp_keepcnt = ka.cnt;
+            lsopt.set = 1;
+            lsopt.bind = 1;
             continue;
         }
 
@@ -273,72 +277,6 @@ hx_http_core_listen(hx_conf_t *cf, hx_command_t *cmd, void *conf)
     }
 
     return HX_CONF_OK;
-}
-
-
-/* so_keepalive=on|off|[keepidle]:[keepintvl]:[keepcnt] */
-static char *
-hx_http_listen_so_keepalive(hx_conf_t *cf, hx_str_t *value,
-    hx_http_listen_opt_t *lsopt)
-{
-    uint8_t   *p, *end;
-    hx_str_t   s;
-    hx_int_t   v[3];
-    hx_uint_t  i;
-
-    s.data = value->data + 13;
-    end = value->data + value->len;
-
-    if (hx_strcmp(s.data, "on") == 0) {
-        lsopt->so_keepalive = 1;
-
-    } else if (hx_strcmp(s.data, "off") == 0) {
-        lsopt->so_keepalive = 2;
-
-    } else {
-
-        for (i = 0; i < 3; i++) {
-            p = hx_strlchr(s.data, end, ':');
-            if (p == NULL || i == 2) {
-                p = end;
-            }
-
-            s.len = p - s.data;
-            v[i] = 0;
-
-            if (s.len) {
-                v[i] = (i == 2) ? hx_atoi(s.data, s.len)
-                                : (hx_int_t) hx_parse_time(&s, 1);
-
-                if (v[i] == HX_ERROR) {
-                    goto invalid;
-                }
-            }
-
-            s.data = (p < end) ? p + 1 : end;
-        }
-
-        if (v[0] == 0 && v[1] == 0 && v[2] == 0) {
-            goto invalid;
-        }
-
-        lsopt->tcp_keepidle = (int) v[0];
-        lsopt->tcp_keepintvl = (int) v[1];
-        lsopt->tcp_keepcnt = (int) v[2];
-        lsopt->so_keepalive = 1;
-    }
-
-    lsopt->set = 1;
-    lsopt->bind = 1;
-
-    return HX_CONF_OK;
-
-invalid:
-
-    hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                      "invalid so_keepalive value: \"%s\"",
-                      value->data + 13);
-    return HX_CONF_ERROR;
 }
 
 

@@ -18,6 +18,7 @@
 #include <hx_core.h>
 #include <hx_event.h>
 #include <hx_stream.h>
+#include <hx_listen_param.h>
 
 
 static hx_uint_t hx_stream_preread_can_peek(hx_connection_t *c);
@@ -39,8 +40,6 @@ static char *hx_stream_core_server(hx_conf_t *cf, hx_command_t *cmd,
     void *conf);
 static char *hx_stream_core_listen(hx_conf_t *cf, hx_command_t *cmd,
     void *conf);
-static char *hx_stream_parse_so_keepalive(hx_conf_t *cf, hx_str_t *value,
-    hx_stream_listen_opt_t *lsopt);
 static char *hx_stream_check_udp_params(hx_stream_listen_opt_t *lsopt,
     hx_uint_t backlog);
 static hx_int_t hx_stream_parse_buffer_size(hx_str_t *size, int *value);
@@ -729,9 +728,9 @@ char *
 hx_stream_parse_listen_params(hx_conf_t *cf, hx_str_t *value,
     hx_uint_t first, hx_uint_t n, hx_stream_listen_opt_t *lsopt)
 {
-    char      *rv;
-    hx_str_t   size;
-    hx_uint_t  i, backlog;
+    hx_str_t                size;
+    hx_uint_t               i, backlog;
+    hx_listen_keepalive_t   ka;
 
     backlog = 0;
 
@@ -882,11 +881,16 @@ hx_stream_parse_listen_params(hx_conf_t *cf, hx_str_t *value,
         }
 
         if (hx_strncmp(value[i].data, "so_keepalive=", 13) == 0) {
-            rv = hx_stream_parse_so_keepalive(cf, &value[i], lsopt);
-            if (rv != HX_CONF_OK) {
-                return rv;
+            if (hx_listen_parse_keepalive(cf, &value[i], &ka) != HX_OK) {
+                return HX_CONF_ERROR;
             }
 
+            lsopt->so_keepalive = ka.mode;
+            lsopt->tcp_keepidle = ka.idle;
+            lsopt->tcp_keepintvl = ka.intvl;
+            lsopt->tcp_keepcnt = ka.cnt;
+            lsopt->set = 1;
+            lsopt->bind = 1;
             continue;
         }
 
@@ -905,81 +909,6 @@ hx_stream_parse_listen_params(hx_conf_t *cf, hx_str_t *value,
     }
 
     return HX_CONF_OK;
-}
-
-
-/* "so_keepalive=on", "=off", or "=[idle]:[intvl]:[cnt]" */
-static char *
-hx_stream_parse_so_keepalive(hx_conf_t *cf, hx_str_t *value,
-    hx_stream_listen_opt_t *lsopt)
-{
-    hx_int_t   v;
-    hx_str_t   s;
-    hx_uint_t  i;
-    uint8_t   *p, *end;
-
-    if (hx_strcmp(&value->data[13], "on") == 0) {
-        lsopt->so_keepalive = 1;
-
-    } else if (hx_strcmp(&value->data[13], "off") == 0) {
-        lsopt->so_keepalive = 2;
-
-    } else {
-        end = value->data + value->len;
-        s.data = value->data + 13;
-
-        /* idle and interval are times, the count a number; the last
-           field takes the rest, so a fourth field fails to parse */
-
-        for (i = 0; i < 3; i++) {
-            p = (i < 2) ? hx_strlchr(s.data, end, ':') : NULL;
-            if (p == NULL) {
-                p = end;
-            }
-
-            if (p > s.data) {
-                s.len = p - s.data;
-
-                v = (i < 2) ? hx_parse_time(&s, 1) : hx_atoi(s.data, s.len);
-                if (v == HX_ERROR || v > INT_MAX) {
-                    goto invalid;
-                }
-
-                if (i == 0) {
-                    lsopt->tcp_keepidle = (int) v;
-
-                } else if (i == 1) {
-                    lsopt->tcp_keepintvl = (int) v;
-
-                } else {
-                    lsopt->tcp_keepcnt = (int) v;
-                }
-            }
-
-            s.data = (p < end) ? p + 1 : end;
-        }
-
-        if (lsopt->tcp_keepidle == 0 && lsopt->tcp_keepintvl == 0
-            && lsopt->tcp_keepcnt == 0)
-        {
-            goto invalid;
-        }
-
-        lsopt->so_keepalive = 1;
-    }
-
-    lsopt->set = 1;
-    lsopt->bind = 1;
-
-    return HX_CONF_OK;
-
-invalid:
-
-    hx_conf_log_error(HX_LOG_EMERG, cf, 0,
-                      "invalid so_keepalive value: \"%s\"",
-                      &value->data[13]);
-
-    return HX_CONF_ERROR;
 }
 
 
