@@ -722,7 +722,7 @@ Test(hx_ha_vrrp_module, global_defs_set_instance_defaults)
 }
 
 
-Test(hx_ha_vrrp_module, mail_and_snmp_keywords_are_ignored_with_a_notice)
+Test(hx_ha_vrrp_module, mail_and_snmp_keywords_are_ignored_with_a_warning)
 {
     parse_ok("ha { global_defs {\n"
              "    notification_email { acassen@firewall.loc; }\n"
@@ -732,9 +732,9 @@ Test(hx_ha_vrrp_module, mail_and_snmp_keywords_are_ignored_with_a_notice)
              "    enable_snmp_vrrp;\n"
              "} }\n");
 
-    cr_assert_eq(logged(HX_LOG_NOTICE, "is a keepalived keyword hanx "
-                        "ignores"), 5);
-    expect_at(HX_LOG_NOTICE, "\"smtp_server\"", 4);
+    cr_assert_eq(logged(HX_LOG_WARN, "is a keepalived keyword hanx "
+                        "ignores: it has no effect"), 5);
+    expect_at(HX_LOG_WARN, "\"smtp_server\"", 4);
 }
 
 
