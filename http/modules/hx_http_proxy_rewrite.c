@@ -48,6 +48,8 @@ static hx_int_t hx_http_proxy_rewrite_cookie_flags(hx_http_request_t *r,
     hx_array_t *attrs, hx_array_t *flags);
 static hx_int_t hx_http_proxy_edit_cookie_flags(hx_array_t *attrs,
     hx_uint_t flags);
+static hx_int_t hx_http_proxy_rewrite_rule(hx_conf_t *cf,
+    hx_http_proxy_rewrite_t *pr, hx_str_t *pattern, hx_str_t *replacement);
 static hx_int_t hx_http_proxy_rewrite_regex(hx_conf_t *cf,
     hx_http_proxy_rewrite_t *pr, hx_str_t *regex, hx_uint_t caseless);
 static hx_int_t hx_http_proxy_compile(hx_conf_t *cf, hx_str_t *value,
@@ -794,36 +796,7 @@ hx_http_proxy_redirect(hx_conf_t *cf, hx_command_t *cmd, void *conf)
         return HX_CONF_OK;
     }
 
-    if (value[1].data[0] == '~') {
-        value[1].len--;
-        value[1].data++;
-
-        if (value[1].data[0] == '*') {
-            value[1].len--;
-            value[1].data++;
-
-            if (hx_http_proxy_rewrite_regex(cf, pr, &value[1], 1) != HX_OK) {
-                return HX_CONF_ERROR;
-            }
-
-        } else {
-            if (hx_http_proxy_rewrite_regex(cf, pr, &value[1], 0) != HX_OK) {
-                return HX_CONF_ERROR;
-            }
-        }
-
-    } else {
-
-        if (hx_http_proxy_compile(cf, &value[1], &pr->pattern.complex)
-            != HX_OK)
-        {
-            return HX_CONF_ERROR;
-        }
-
-        pr->handler = hx_http_proxy_rewrite_complex_handler;
-    }
-
-    if (hx_http_proxy_compile(cf, &value[2], &pr->replacement) != HX_OK) {
+    if (hx_http_proxy_rewrite_rule(cf, pr, &value[1], &value[2]) != HX_OK) {
         return HX_CONF_ERROR;
     }
 
@@ -956,36 +929,7 @@ hx_http_proxy_cookie_path(hx_conf_t *cf, hx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    if (value[1].data[0] == '~') {
-        value[1].len--;
-        value[1].data++;
-
-        if (value[1].data[0] == '*') {
-            value[1].len--;
-            value[1].data++;
-
-            if (hx_http_proxy_rewrite_regex(cf, pr, &value[1], 1) != HX_OK) {
-                return HX_CONF_ERROR;
-            }
-
-        } else {
-            if (hx_http_proxy_rewrite_regex(cf, pr, &value[1], 0) != HX_OK) {
-                return HX_CONF_ERROR;
-            }
-        }
-
-    } else {
-
-        if (hx_http_proxy_compile(cf, &value[1], &pr->pattern.complex)
-            != HX_OK)
-        {
-            return HX_CONF_ERROR;
-        }
-
-        pr->handler = hx_http_proxy_rewrite_complex_handler;
-    }
-
-    if (hx_http_proxy_compile(cf, &value[2], &pr->replacement) != HX_OK) {
+    if (hx_http_proxy_rewrite_rule(cf, pr, &value[1], &value[2]) != HX_OK) {
         return HX_CONF_ERROR;
     }
 
@@ -1066,6 +1010,48 @@ hx_http_proxy_cookie_flags(hx_conf_t *cf, hx_command_t *cmd, void *conf)
     }
 
     return HX_CONF_OK;
+}
+
+
+/*
+ * "PATTERN REPLACEMENT" of proxy_redirect and proxy_cookie_path: a
+ * pattern starting with "~" (or "~*", caseless) is a regex, any other a
+ * prefix with variables.
+ */
+static hx_int_t
+hx_http_proxy_rewrite_rule(hx_conf_t *cf, hx_http_proxy_rewrite_t *pr,
+    hx_str_t *pattern, hx_str_t *replacement)
+{
+    hx_str_t  p;
+
+    p = *pattern;
+
+    if (p.data[0] == '~') {
+        p.len--;
+        p.data++;
+
+        if (p.data[0] == '*') {
+            p.len--;
+            p.data++;
+
+            if (hx_http_proxy_rewrite_regex(cf, pr, &p, 1) != HX_OK) {
+                return HX_ERROR;
+            }
+
+        } else if (hx_http_proxy_rewrite_regex(cf, pr, &p, 0) != HX_OK) {
+            return HX_ERROR;
+        }
+
+    } else {
+
+        if (hx_http_proxy_compile(cf, &p, &pr->pattern.complex) != HX_OK) {
+            return HX_ERROR;
+        }
+
+        pr->handler = hx_http_proxy_rewrite_complex_handler;
+    }
+
+    return hx_http_proxy_compile(cf, replacement, &pr->replacement);
 }
 
 
